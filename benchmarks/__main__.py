@@ -1,0 +1,16 @@
+"""Run every benchmark: ``python -m benchmarks``."""
+
+from __future__ import annotations
+
+import asyncio
+
+from benchmarks import bench_json, bench_transport
+
+
+def main() -> None:
+    bench_json.main()
+    asyncio.run(bench_transport.main())
+
+
+if __name__ == "__main__":
+    main()

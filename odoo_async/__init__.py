@@ -1,0 +1,56 @@
+"""odoo-async: an asyncio client for Odoo's JSON-2 API.
+
+::
+
+    from odoo_async import Client
+
+    async with Client("https://mycompany.example.com", api_key=KEY,
+                      database="mycompany") as odoo:
+        ids = await odoo.call("res.partner", "search", domain=[], limit=5)
+"""
+
+from odoo_async import errors
+from odoo_async._version import __version__
+from odoo_async.client import Client
+from odoo_async.config import ConnectionLimits, Timeout
+from odoo_async.errors import (
+    AccessError,
+    AuthenticationError,
+    ClientClosedError,
+    MissingError,
+    NotFoundError,
+    OdooError,
+    OutcomeUnknownError,
+    ProtocolError,
+    ServerError,
+    TransportError,
+    UserError,
+    ValidationError,
+)
+from odoo_async.secret import Secret
+from odoo_async.transport import Json2Transport, Transport
+from odoo_async.values import Many2one
+
+__all__ = [
+    "AccessError",
+    "AuthenticationError",
+    "Client",
+    "ClientClosedError",
+    "ConnectionLimits",
+    "Json2Transport",
+    "Many2one",
+    "MissingError",
+    "NotFoundError",
+    "OdooError",
+    "OutcomeUnknownError",
+    "ProtocolError",
+    "Secret",
+    "ServerError",
+    "Timeout",
+    "Transport",
+    "TransportError",
+    "UserError",
+    "ValidationError",
+    "__version__",
+    "errors",
+]

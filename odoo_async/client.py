@@ -1,0 +1,253 @@
+"""The :class:`Client`: configuration, session lifecycle and ``call``."""
+
+from __future__ import annotations
+
+import ssl as ssl_module
+from collections.abc import Iterable, Mapping
+from types import TracebackType
+from typing import Any
+
+import aiohttp
+
+from odoo_async.config import ConnectionLimits, Timeout
+from odoo_async.errors import ClientClosedError, ProtocolError
+from odoo_async.secret import Secret
+from odoo_async.transport.base import Transport, validate_method, validate_model
+from odoo_async.transport.http import parse_base_url
+from odoo_async.transport.json2 import Json2Transport
+from odoo_async.values import to_wire
+
+__all__ = ["Client"]
+
+
+def normalize_ids(ids: Any) -> list[int]:
+    """Turn ``ids`` (an int, an iterable of ints, or a recordset) into a list of ints.
+
+    Raises:
+        TypeError: ``ids`` is not made of ints (``bool`` is refused too).
+        ValueError: an id is zero or negative.
+    """
+    if isinstance(ids, int) and not isinstance(ids, bool):
+        ids = [ids]
+    elif hasattr(ids, "ids"):
+        ids = ids.ids
+    if isinstance(ids, (str, bytes, Mapping)) or not isinstance(ids, Iterable):
+        raise TypeError(f"ids must be an int or an iterable of ints, not {type(ids).__name__}")
+    result = list(ids)
+    for value in result:
+        if type(value) is not int:
+            raise TypeError(f"ids must be ints, got {value!r} ({type(value).__name__})")
+        if value <= 0:
+            raise ValueError(f"ids must be positive, got {value}")
+    return result
+
+
+def _as_timeout(timeout: Timeout | float | None) -> Timeout | None:
+    if timeout is None or isinstance(timeout, Timeout):
+        return timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(f"timeout must be a Timeout or seconds, not {type(timeout).__name__}")
+    return Timeout(total=float(timeout))
+
+
+class Client:
+    """An asynchronous client for one Odoo database.
+
+    ::
+
+        async with Client("https://mycompany.example.com", api_key=KEY,
+                          database="mycompany") as odoo:
+            ids = await odoo.call("res.partner", "search", domain=[], limit=5)
+
+    The aiohttp session is created on the first call, inside the running event loop, and
+    closed by :meth:`close` or at the end of ``async with``. A session passed in with
+    ``session=`` is used as it is and left open.
+
+    Args:
+        url: the server's base URL, ``https://host[:port][/prefix]``.
+        api_key: an Odoo API key (a str or a :class:`Secret`); never logged or shown.
+        database: sent as ``X-Odoo-Database``; needed when the server hosts several.
+        timeout: a :class:`Timeout`, or a number of seconds for the total.
+        limits: the connection pool (:class:`ConnectionLimits`).
+        user_agent: replaces the default ``odoo-async/<version> aiohttp/... python/...``.
+        ssl: ``True`` (verify, the default), ``False`` (do not verify: tests only), or an
+            ``ssl.SSLContext``.
+        session: an existing ``aiohttp.ClientSession`` to use (not closed by the client).
+        context: a default context merged under every call's own context.
+        naive_datetimes_are_utc: send naive datetimes as UTC instead of refusing them.
+        transport: a ready :class:`Transport` to use instead of JSON-2 over aiohttp (tests,
+            other protocols); ``timeout``, ``limits``, ``ssl`` and ``session`` are then unused.
+
+    Raises:
+        ValueError: an invalid URL, key, database name or setting.
+        TypeError: an argument of the wrong type.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        api_key: str | Secret,
+        database: str | None = None,
+        *,
+        timeout: Timeout | float | None = None,
+        limits: ConnectionLimits | None = None,
+        user_agent: str | None = None,
+        ssl: bool | ssl_module.SSLContext = True,
+        session: aiohttp.ClientSession | None = None,
+        context: Mapping[str, Any] | None = None,
+        naive_datetimes_are_utc: bool = False,
+        transport: Transport | None = None,
+    ) -> None:
+        self._url = parse_base_url(url)
+        self._api_key = Secret(api_key)
+        if database is not None and (not isinstance(database, str) or not database
+                                     or any(c in database for c in "\r\n")):
+            raise ValueError(f"database must be a non-empty single-line str, got {database!r}")
+        self._database = database
+        self._context = to_wire(dict(context or {}), where="context")
+        self._naive_is_utc = naive_datetimes_are_utc
+        self._transport: Transport = transport or Json2Transport(
+            self._url,
+            self._api_key,
+            database=database,
+            timeout=_as_timeout(timeout),
+            limits=limits,
+            user_agent=user_agent,
+            ssl=ssl,
+            session=session,
+        )
+        self._closed = False
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def __aenter__(self) -> Client:
+        self._check_open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the connections. Idempotent; the client cannot be used afterwards."""
+        self._closed = True
+        await self._transport.aclose()
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        return self._closed
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ClientClosedError("the client is closed; create a new one")
+
+    @property
+    def url(self) -> str:
+        """The server's base URL."""
+        return str(self._url)
+
+    @property
+    def database(self) -> str | None:
+        """The database sent as ``X-Odoo-Database``, if any."""
+        return self._database
+
+    @property
+    def transport(self) -> Transport:
+        """The transport calls go through."""
+        return self._transport
+
+    def __repr__(self) -> str:
+        return (
+            f"Client({self.url!r}, api_key={self._api_key!r}, database={self._database!r}"
+            f"{', closed' if self._closed else ''})"
+        )
+
+    # -- calls -------------------------------------------------------------------------
+
+    def build_payload(
+        self,
+        ids: Any = None,
+        context: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The JSON object sent for a call: ``params`` converted, plus ``ids`` and ``context``.
+
+        Raises:
+            TypeError: a value that cannot be sent (the message names the parameter), or
+                ids that are not ints.
+            ValueError: a naive datetime, NaN, a non-positive id.
+        """
+        payload: dict[str, Any] = {}
+        for name, value in (params or {}).items():
+            payload[name] = to_wire(value, where=f"parameter {name!r}",
+                                    naive_is_utc=self._naive_is_utc)
+        if ids is not None:
+            payload["ids"] = normalize_ids(ids)
+        merged = dict(self._context)
+        if context is not None and not isinstance(context, Mapping):
+            raise TypeError(f"context must be a mapping, not {type(context).__name__}")
+        if context:
+            merged.update(to_wire(context, where="context", naive_is_utc=self._naive_is_utc))
+        if merged:
+            payload["context"] = merged
+        return payload
+
+    async def call(
+        self,
+        model: str,
+        method: str,
+        /,
+        ids: Any = None,
+        context: Mapping[str, Any] | None = None,
+        **params: Any,
+    ) -> Any:
+        """Call ``model.method`` on the server and return its result as Odoo sent it.
+
+        ``ids`` (an int, ints, or a recordset) selects the records the method runs on;
+        leave it out for ``@api.model`` methods such as ``search`` or ``create``. Every
+        other keyword is passed to the method by name. ::
+
+            await odoo.call("res.partner", "search_read", domain=[], fields=["name"])
+            await odoo.call("sale.order", "action_confirm", ids=[15])
+
+        Raises:
+            ValueError: an invalid model or method name (nothing is sent), or a value that
+                cannot be sent (naive datetime, NaN).
+            TypeError: a parameter of a type JSON cannot carry (the message names it).
+            ClientClosedError: the client was closed.
+            odoo_async.errors.ServerError: Odoo answered with an error (a subclass per kind).
+            odoo_async.errors.TransportError: the call got no complete answer.
+            odoo_async.errors.ProtocolError: the answer was not valid JSON.
+        """
+        self._check_open()
+        validate_model(model)
+        validate_method(method)
+        payload = self.build_payload(ids, context, params)
+        return await self._transport.call(model, method, payload)
+
+    async def version(self) -> dict[str, Any]:
+        """The server's version: ``{"version_info": [19, 0, 0, "final", 0, ""], ...}``.
+
+        Raises:
+            ClientClosedError, odoo_async.errors.OdooError: as :meth:`call`.
+        """
+        self._check_open()
+        return await self._transport.version()
+
+    async def whoami(self) -> dict[str, Any]:
+        """Who the API key belongs to: ``res.users/context_get``, ``{"uid", "lang", "tz"}``.
+
+        Raises:
+            ProtocolError: the answer is not an object.
+            ClientClosedError, odoo_async.errors.OdooError: as :meth:`call`.
+        """
+        result = await self.call("res.users", "context_get")
+        if not isinstance(result, dict):
+            raise ProtocolError("res.users/context_get did not answer an object",
+                                model="res.users", method="context_get")
+        return result

@@ -1,0 +1,140 @@
+"""The JSON-2 transport (Odoo 19): ``POST /json/2/<model>/<method>`` with a bearer key."""
+
+from __future__ import annotations
+
+import ssl as ssl_module
+from collections.abc import Mapping
+from typing import Any, Final
+
+import aiohttp
+from yarl import URL
+
+from odoo_async import _json
+from odoo_async.config import ConnectionLimits, Timeout
+from odoo_async.errors import ProtocolError, error_from_response, excerpt
+from odoo_async.secret import Secret
+from odoo_async.transport.http import DEFAULT_USER_AGENT, HttpAnswer, HttpSession
+
+__all__ = ["Json2Transport", "decode_answer"]
+
+_JSON: Final = "application/json"
+
+
+def decode_answer(answer: HttpAnswer, *, model: str | None, method: str | None) -> Any:
+    """Turn a complete HTTP answer into the call's result, or raise.
+
+    Raises:
+        ServerError: a subclass, for any status of 400 and above.
+        ProtocolError: a redirect, or a success whose body is not JSON.
+    """
+    if answer.status >= 400:
+        raise error_from_response(answer.status, answer.headers, answer.body,
+                                  model=model, method=method)
+    if 300 <= answer.status < 400:
+        target = answer.headers.get("Location", "?")
+        raise ProtocolError(
+            f"the server redirected to {target}; use the final URL as the client's url",
+            status=answer.status, model=model, method=method,
+        )
+    if answer.media_type != _JSON:
+        raise ProtocolError(
+            f"expected a JSON answer, got {answer.media_type or 'no content type'}",
+            status=answer.status, content_type=answer.media_type,
+            excerpt=excerpt(answer.body), model=model, method=method,
+        )
+    try:
+        return _json.loads(answer.body)
+    except ValueError:
+        raise ProtocolError(
+            "the answer is not valid JSON (truncated?)",
+            status=answer.status, content_type=answer.media_type,
+            excerpt=excerpt(answer.body), model=model, method=method,
+        ) from None
+
+
+class Json2Transport:
+    """Speaks Odoo 19's JSON-2 API over one pooled aiohttp session.
+
+    Every call is ``POST <url>/json/2/<model>/<method>`` with a JSON object body, the
+    headers ``Authorization: bearer <key>``, ``Content-Type: application/json;
+    charset=utf-8``, ``X-Odoo-Database`` (when a database is set) and ``User-Agent``.
+    """
+
+    def __init__(
+        self,
+        url: URL,
+        api_key: Secret,
+        *,
+        database: str | None = None,
+        timeout: Timeout | None = None,
+        limits: ConnectionLimits | None = None,
+        user_agent: str | None = None,
+        ssl: bool | ssl_module.SSLContext = True,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        self._url = url
+        self._api_key = api_key
+        self._database = database
+        self._user_agent = user_agent or DEFAULT_USER_AGENT
+        self._http = HttpSession(
+            timeout=timeout or Timeout(),
+            limits=limits or ConnectionLimits(),
+            ssl=ssl,
+            session=session,
+        )
+
+    def __repr__(self) -> str:
+        return f"Json2Transport({str(self._url)!r}, database={self._database!r})"
+
+    def _headers(self, *, with_body: bool) -> dict[str, str]:
+        headers = {
+            "Authorization": f"bearer {self._api_key.reveal()}",
+            "Accept": _JSON,
+            "User-Agent": self._user_agent,
+        }
+        if with_body:
+            headers["Content-Type"] = "application/json; charset=utf-8"
+        if self._database:
+            headers["X-Odoo-Database"] = self._database
+        return headers
+
+    async def call(self, model: str, method: str, payload: Mapping[str, Any]) -> Any:
+        """POST the call and return the decoded result.
+
+        Raises:
+            TypeError: ``payload`` is not a mapping (Odoo ignores any other JSON body).
+            odoo_async.errors.OdooError: the subclass for what went wrong.
+        """
+        if not isinstance(payload, Mapping):
+            raise TypeError("a JSON-2 body must be a JSON object")
+        answer = await self._http.request(
+            "POST",
+            self._url / "json" / "2" / model / method,
+            headers=self._headers(with_body=True),
+            body=_json.dumps(dict(payload)),
+            model=model,
+            odoo_method=method,
+        )
+        return decode_answer(answer, model=model, method=method)
+
+    async def version(self) -> dict[str, Any]:
+        """``GET /web/version``: ``{"version_info": [19, 0, 0, "final", 0, ""], ...}``.
+
+        Raises:
+            ProtocolError: the answer is not a JSON object.
+            odoo_async.errors.OdooError: the subclass for what went wrong.
+        """
+        answer = await self._http.request(
+            "GET",
+            self._url / "web" / "version",
+            headers={"Accept": _JSON, "User-Agent": self._user_agent},
+        )
+        result = decode_answer(answer, model=None, method=None)
+        if not isinstance(result, dict):
+            raise ProtocolError("/web/version did not answer a JSON object",
+                                status=answer.status)
+        return result
+
+    async def aclose(self) -> None:
+        """Close the pooled session (unless it was given by the caller)."""
+        await self._http.aclose()

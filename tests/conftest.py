@@ -1,0 +1,40 @@
+"""Shared fixtures: a scripted local Odoo-like server, clients on it, aioresponses."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from aioresponses import aioresponses
+
+from odoo_async import Client
+from tests.support import aioresponses_compat
+from tests.support.scripted import ScriptedOdoo
+
+API_KEY = "0123456789abcdef0123456789abcdef01234567"
+
+
+@pytest.fixture
+async def scripted_odoo() -> AsyncIterator[ScriptedOdoo]:
+    """A real local HTTP server answering queued Odoo-like answers."""
+    server = ScriptedOdoo()
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.close()
+
+
+@pytest.fixture
+async def client(scripted_odoo: ScriptedOdoo) -> AsyncIterator[Client]:
+    """A client on the scripted server, database ``odoo19``."""
+    async with Client(scripted_odoo.url, api_key=API_KEY, database="odoo19") as odoo:
+        yield odoo
+
+
+@pytest.fixture
+def mock_http(monkeypatch: pytest.MonkeyPatch) -> Iterator[aioresponses]:
+    """aioresponses, working on aiohttp 3.13 and 3.14 alike."""
+    aioresponses_compat.install(monkeypatch)
+    with aioresponses() as mocked:
+        yield mocked
