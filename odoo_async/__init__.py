@@ -12,7 +12,9 @@
 from odoo_async import errors
 from odoo_async._version import __version__
 from odoo_async.client import Client
+from odoo_async.command import Command
 from odoo_async.config import ConnectionLimits, Timeout
+from odoo_async.domain import Domain, F, Field
 from odoo_async.errors import (
     AccessError,
     AuthenticationError,
@@ -36,7 +38,11 @@ __all__ = [
     "AuthenticationError",
     "Client",
     "ClientClosedError",
+    "Command",
     "ConnectionLimits",
+    "Domain",
+    "F",
+    "Field",
     "Json2Transport",
     "Many2one",
     "MissingError",
