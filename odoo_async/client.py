@@ -5,19 +5,39 @@ from __future__ import annotations
 import ssl as ssl_module
 from collections.abc import Iterable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, Final
 
 import aiohttp
+import attrs
 
 from odoo_async.config import ConnectionLimits, Timeout
 from odoo_async.errors import ClientClosedError, ProtocolError
+from odoo_async.resilience import (
+    CircuitBreaker,
+    ClientStats,
+    Clock,
+    RateLimit,
+    Resilience,
+    RetryPolicy,
+    SystemClock,
+)
 from odoo_async.secret import Secret
 from odoo_async.transport.base import Transport, validate_method, validate_model
 from odoo_async.transport.http import parse_base_url
 from odoo_async.transport.json2 import Json2Transport
 from odoo_async.values import to_wire
 
-__all__ = ["Client"]
+__all__ = ["DEFAULT_MAX_IN_FLIGHT", "Client"]
+
+DEFAULT_MAX_IN_FLIGHT: Final = 16
+"""Calls one client sends at once by default.
+
+A default Odoo server runs out of database connections at about 65 concurrent calls
+(``db_maxconn`` 64) and then answers HTML 500s. Sixteen keeps one client's concurrent
+calls to a quarter of that, leaving room for other clients, Odoo's cron workers and
+interactive users, while still overlapping network latency well (a small call takes
+10-30 ms on the server).
+"""
 
 
 def normalize_ids(ids: Any) -> list[int]:
@@ -50,6 +70,19 @@ def _as_timeout(timeout: Timeout | float | None) -> Timeout | None:
     return Timeout(total=float(timeout))
 
 
+def _retry_policy(retry: RetryPolicy | bool, extra: Iterable[str]) -> RetryPolicy:
+    if retry is True:
+        retry = RetryPolicy()
+    elif retry is False:
+        retry = RetryPolicy.disabled()
+    elif not isinstance(retry, RetryPolicy):
+        raise TypeError(f"retry must be a RetryPolicy or a bool, not {type(retry).__name__}")
+    extra = frozenset(extra)
+    if extra:
+        retry = attrs.evolve(retry, idempotent_methods=retry.idempotent_methods | extra)
+    return retry
+
+
 class Client:
     """An asynchronous client for one Odoo database.
 
@@ -77,6 +110,14 @@ class Client:
         naive_datetimes_are_utc: send naive datetimes as UTC instead of refusing them.
         transport: a ready :class:`Transport` to use instead of JSON-2 over aiohttp (tests,
             other protocols); ``timeout``, ``limits``, ``ssl`` and ``session`` are then unused.
+        retry: a :class:`RetryPolicy`, ``True`` for the default one, ``False`` for none.
+        breaker: a :class:`CircuitBreaker` (shareable between clients), ``True`` for a new
+            one owned by this client, ``False`` for none.
+        rate_limit: a :class:`RateLimit` (calls per second, burst), or ``None``.
+        max_in_flight: calls sent at once (``DEFAULT_MAX_IN_FLIGHT``), or ``None``.
+        idempotent_methods: methods safe to repeat after a timeout, on top of the
+            read-only ones: ``"method"`` for every model or ``"model/method"``.
+        clock: the time source for backoff, breaker and rate limit (tests inject one).
 
     Raises:
         ValueError: an invalid URL, key, database name or setting.
@@ -97,6 +138,12 @@ class Client:
         context: Mapping[str, Any] | None = None,
         naive_datetimes_are_utc: bool = False,
         transport: Transport | None = None,
+        retry: RetryPolicy | bool = True,
+        breaker: CircuitBreaker | bool = True,
+        rate_limit: RateLimit | None = None,
+        max_in_flight: int | None = DEFAULT_MAX_IN_FLIGHT,
+        idempotent_methods: Iterable[str] = (),
+        clock: Clock | None = None,
     ) -> None:
         self._url = parse_base_url(url)
         self._api_key = Secret(api_key)
@@ -115,6 +162,14 @@ class Client:
             user_agent=user_agent,
             ssl=ssl,
             session=session,
+        )
+        clock = clock or SystemClock()
+        self._resilience = Resilience(
+            retry=_retry_policy(retry, idempotent_methods),
+            breaker=CircuitBreaker(clock=clock) if breaker is True else (breaker or None),
+            rate_limit=rate_limit,
+            max_in_flight=max_in_flight,
+            clock=clock,
         )
         self._closed = False
 
@@ -161,6 +216,21 @@ class Client:
         """The transport calls go through."""
         return self._transport
 
+    @property
+    def stats(self) -> ClientStats:
+        """Counters: calls, retries, failures by class, breaker state, calls in flight."""
+        return self._resilience.stats
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The retry policy in force."""
+        return self._resilience.retry
+
+    @property
+    def breaker(self) -> CircuitBreaker | None:
+        """The circuit breaker, if any."""
+        return self._resilience.breaker
+
     def __repr__(self) -> str:
         return (
             f"Client({self.url!r}, api_key={self._api_key!r}, database={self._database!r}"
@@ -204,13 +274,17 @@ class Client:
         /,
         ids: Any = None,
         context: Mapping[str, Any] | None = None,
+        *,
+        idempotent: bool | None = None,
         **params: Any,
     ) -> Any:
         """Call ``model.method`` on the server and return its result as Odoo sent it.
 
         ``ids`` (an int, ints, or a recordset) selects the records the method runs on;
         leave it out for ``@api.model`` methods such as ``search`` or ``create``. Every
-        other keyword is passed to the method by name. ::
+        other keyword is passed to the method by name, except ``idempotent``: ``True``
+        lets the call be repeated after a timeout or a lost connection (it is safe to run
+        twice), ``False`` forbids it even for a read-only method. ::
 
             await odoo.call("res.partner", "search_read", domain=[], fields=["name"])
             await odoo.call("sale.order", "action_confirm", ids=[15])
@@ -221,14 +295,20 @@ class Client:
             TypeError: a parameter of a type JSON cannot carry (the message names it).
             ClientClosedError: the client was closed.
             odoo_async.errors.ServerError: Odoo answered with an error (a subclass per kind).
+            odoo_async.errors.OutcomeUnknownError: a call that may change data failed after
+                it may have reached Odoo; it was not repeated.
             odoo_async.errors.TransportError: the call got no complete answer.
+            odoo_async.errors.CircuitOpenError: the circuit breaker is open; nothing sent.
             odoo_async.errors.ProtocolError: the answer was not valid JSON.
         """
         self._check_open()
         validate_model(model)
         validate_method(method)
         payload = self.build_payload(ids, context, params)
-        return await self._transport.call(model, method, payload)
+        return await self._resilience.run(
+            lambda: self._transport.call(model, method, payload),
+            model=model, method=method, idempotent=idempotent,
+        )
 
     async def version(self) -> dict[str, Any]:
         """The server's version: ``{"version_info": [19, 0, 0, "final", 0, ""], ...}``.
@@ -237,7 +317,7 @@ class Client:
             ClientClosedError, odoo_async.errors.OdooError: as :meth:`call`.
         """
         self._check_open()
-        return await self._transport.version()
+        return await self._resilience.run(self._transport.version, model=None, method=None)
 
     async def whoami(self) -> dict[str, Any]:
         """Who the API key belongs to: ``res.users/context_get``, ``{"uid", "lang", "tz"}``.

@@ -4,6 +4,7 @@ Every exception the library raises derives from :class:`OdooError`::
 
     OdooError
     ├── ClientClosedError            the client was used after close()
+    ├── CircuitOpenError             the circuit breaker is open: failed fast, nothing sent
     ├── TransportError               no (complete) answer came back
     │   ├── ConnectError             the request never left: refused, DNS, TLS, pool wait
     │   ├── ConnectionLostError      the connection dropped after the request may have left
@@ -46,6 +47,7 @@ __all__ = [
     "AuthenticationError",
     "BadGatewayError",
     "BadRequestError",
+    "CircuitOpenError",
     "ClientClosedError",
     "ConflictError",
     "ConnectError",
@@ -87,6 +89,18 @@ class OdooError(Exception):
 
 class ClientClosedError(OdooError, RuntimeError):
     """The client was used after :meth:`Client.close` (or after its ``async with`` ended)."""
+
+
+class CircuitOpenError(OdooError):
+    """The circuit breaker is open: the call failed fast and nothing was sent.
+
+    ``retry_after`` is the number of seconds until the breaker lets a probe through.
+    """
+
+    def __init__(self, message: str, *, retry_after: float = 0.0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
 
 
 class TransportError(OdooError):

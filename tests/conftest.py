@@ -27,8 +27,10 @@ async def scripted_odoo() -> AsyncIterator[ScriptedOdoo]:
 
 @pytest.fixture
 async def client(scripted_odoo: ScriptedOdoo) -> AsyncIterator[Client]:
-    """A client on the scripted server, database ``odoo19``."""
-    async with Client(scripted_odoo.url, api_key=API_KEY, database="odoo19") as odoo:
+    """A client on the scripted server, database ``odoo19``, without retries or breaker
+    (each test sees exactly one attempt)."""
+    async with Client(scripted_odoo.url, api_key=API_KEY, database="odoo19", retry=False,
+                      breaker=False) as odoo:
         yield odoo
 
 

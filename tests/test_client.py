@@ -125,7 +125,7 @@ async def test_headers_are_exactly_what_json2_expects(
 
 
 async def test_no_database_header_without_database(scripted_odoo: ScriptedOdoo) -> None:
-    async with Client(scripted_odoo.url, API_KEY, user_agent="my-sync/2.0") as odoo:
+    async with Client(scripted_odoo.url, API_KEY, user_agent="my-sync/2.0", retry=False) as odoo:
         await odoo.call("res.partner", "search_count", domain=[])
     headers = scripted_odoo.requests[0].headers
     assert "X-Odoo-Database" not in headers
@@ -153,7 +153,7 @@ async def test_version_is_a_get_without_the_key(
 
 
 async def test_path_prefix_of_the_base_url_is_kept(scripted_odoo: ScriptedOdoo) -> None:
-    async with Client(scripted_odoo.url + "odoo/", API_KEY) as odoo:
+    async with Client(scripted_odoo.url + "odoo/", API_KEY, retry=False) as odoo:
         await odoo.call("res.partner", "search", domain=[])
     assert scripted_odoo.requests[0].path == "/odoo/json/2/res.partner/search"
 
@@ -183,7 +183,8 @@ async def test_unsendable_value_names_the_parameter_and_sends_nothing(
 
 
 async def test_naive_datetimes_can_be_declared_utc(scripted_odoo: ScriptedOdoo) -> None:
-    async with Client(scripted_odoo.url, API_KEY, naive_datetimes_are_utc=True) as odoo:
+    async with Client(scripted_odoo.url, API_KEY, naive_datetimes_are_utc=True,
+                      retry=False) as odoo:
         await odoo.call("res.partner", "search",
                         domain=[("create_date", ">", dt.datetime(2026, 1, 2, 3, 4, 5))])
     assert scripted_odoo.requests[0].json()["domain"][0][2] == "2026-01-02 03:04:05"
@@ -242,7 +243,8 @@ async def test_ids_accept_an_int_and_a_recordset_like(
 async def test_default_context_is_merged_under_the_call_context(
     scripted_odoo: ScriptedOdoo,
 ) -> None:
-    async with Client(scripted_odoo.url, API_KEY, context={"lang": "en_US", "tz": "UTC"}) as odoo:
+    async with Client(scripted_odoo.url, API_KEY, context={"lang": "en_US", "tz": "UTC"},
+                      retry=False) as odoo:
         await odoo.call("res.partner", "search_count", domain=[],
                         context={"active_test": False, "tz": "Europe/Brussels"})
     assert scripted_odoo.requests[0].json()["context"] == {
@@ -318,7 +320,7 @@ async def test_connection_refused_is_a_connect_error() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    async with Client(f"http://127.0.0.1:{port}", API_KEY) as odoo:
+    async with Client(f"http://127.0.0.1:{port}", API_KEY, retry=False) as odoo:
         with pytest.raises(errors.ConnectError, match="cannot connect") as caught:
             await odoo.call("res.partner", "search", domain=[])
     assert caught.value.may_have_reached_server is False
@@ -333,11 +335,14 @@ async def test_reset_after_the_request_is_a_lost_connection(
         request.transport.close()
         return web.Response()
 
-    scripted_odoo.queue(reset)
+    scripted_odoo.queue(reset, reset)
     with pytest.raises(errors.ConnectionLostError) as caught:
-        await client.call("res.partner", "create", vals_list=[{"name": "x"}])
+        await client.call("res.partner", "search_read", domain=[])
     assert caught.value.may_have_reached_server is True
-    assert len(scripted_odoo.requests) == 1
+    with pytest.raises(errors.OutcomeUnknownError) as unknown:
+        await client.call("res.partner", "create", vals_list=[{"name": "x"}])
+    assert isinstance(unknown.value.__cause__, errors.ConnectionLostError)
+    assert len(scripted_odoo.requests) == 2
 
 
 async def test_slow_answer_is_a_timeout(scripted_odoo: ScriptedOdoo) -> None:
@@ -348,13 +353,14 @@ async def test_slow_answer_is_a_timeout(scripted_odoo: ScriptedOdoo) -> None:
         return web.Response()
 
     scripted_odoo.queue(hang)
-    async with Client(scripted_odoo.url, API_KEY, timeout=Timeout(total=0.2)) as odoo:
+    async with Client(scripted_odoo.url, API_KEY, timeout=Timeout(total=0.2),
+                      retry=False) as odoo:
         with pytest.raises(errors.RequestTimeoutError, match="no answer within the timeout"):
             await odoo.call("res.partner", "search", domain=[])
 
 
 async def test_closed_client_refuses_calls(scripted_odoo: ScriptedOdoo) -> None:
-    odoo = Client(scripted_odoo.url, API_KEY)
+    odoo = Client(scripted_odoo.url, API_KEY, retry=False)
     await odoo.call("res.partner", "search", domain=[])
     await odoo.close()
     await odoo.close()  # idempotent
@@ -371,7 +377,7 @@ async def test_closed_client_refuses_calls(scripted_odoo: ScriptedOdoo) -> None:
 
 async def test_a_given_session_is_used_and_left_open(scripted_odoo: ScriptedOdoo) -> None:
     async with aiohttp.ClientSession() as session:
-        async with Client(scripted_odoo.url, API_KEY, session=session) as odoo:
+        async with Client(scripted_odoo.url, API_KEY, session=session, retry=False) as odoo:
             await odoo.call("res.partner", "search", domain=[])
         assert not session.closed
         async with session.get(scripted_odoo.url + "web/version") as response:

@@ -61,7 +61,8 @@ async def test_key_never_reaches_logs_reprs_or_tracebacks(
     )
     caught: list[BaseException] = []
     caplog.set_level(logging.DEBUG)
-    async with Client(scripted_odoo.url, API_KEY, "odoo19", timeout=Timeout(total=0.3)) as odoo:
+    async with Client(scripted_odoo.url, API_KEY, "odoo19", timeout=Timeout(total=0.3),
+                      retry=False) as odoo:
         texts = [repr(odoo), str(odoo), repr(odoo.transport)]
         await odoo.call("res.partner", "search_read", domain=[], fields=["name"], limit=3)
         for _ in range(5):
@@ -72,7 +73,7 @@ async def test_key_never_reaches_logs_reprs_or_tracebacks(
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    async with Client(f"http://127.0.0.1:{port}", API_KEY) as odoo:
+    async with Client(f"http://127.0.0.1:{port}", API_KEY, retry=False) as odoo:
         try:
             await odoo.call("res.partner", "search", domain=[])
         except errors.OdooError as exc:

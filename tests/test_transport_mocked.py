@@ -26,7 +26,7 @@ def _sent(mock_http: aioresponses, method: str, url: str) -> dict[str, Any]:
 
 async def test_request_shape(mock_http: aioresponses) -> None:
     mock_http.post(SEARCH, payload=[9, 15])
-    async with Client(BASE, API_KEY, "mycompany") as odoo:
+    async with Client(BASE, API_KEY, "mycompany", retry=False) as odoo:
         assert await odoo.call("res.partner", "search", domain=[["is_company", "=", True]],
                                limit=5) == [9, 15]
     sent = _sent(mock_http, "POST", SEARCH)
@@ -40,7 +40,7 @@ async def test_request_shape(mock_http: aioresponses) -> None:
 
 async def test_ssl_setting_is_passed_to_every_request(mock_http: aioresponses) -> None:
     mock_http.post(SEARCH, payload=[])
-    async with Client(BASE, API_KEY, ssl=False) as odoo:
+    async with Client(BASE, API_KEY, ssl=False, retry=False) as odoo:
         await odoo.call("res.partner", "search", domain=[])
     assert _sent(mock_http, "POST", SEARCH)["ssl"] is False
 
@@ -48,7 +48,7 @@ async def test_ssl_setting_is_passed_to_every_request(mock_http: aioresponses) -
 async def test_action_sends_ids_as_a_list(mock_http: aioresponses) -> None:
     url = f"{BASE}/json/2/sale.order/action_confirm"
     mock_http.post(url, payload=True)
-    async with Client(BASE, API_KEY) as odoo:
+    async with Client(BASE, API_KEY, retry=False) as odoo:
         assert await odoo.call("sale.order", "action_confirm", ids=15) is True
     assert json.loads(_sent(mock_http, "POST", url)["data"]) == {"ids": [15]}
 
@@ -73,7 +73,7 @@ async def test_aiohttp_failures_are_mapped(
     mock_http: aioresponses, exception: Exception, cls: type[errors.TransportError], reached: bool
 ) -> None:
     mock_http.post(SEARCH, exception=exception)
-    async with Client(BASE, API_KEY) as odoo:
+    async with Client(BASE, API_KEY, retry=False) as odoo:
         with pytest.raises(cls) as caught:
             await odoo.call("res.partner", "search", domain=[])
     assert type(caught.value) is cls
@@ -87,7 +87,7 @@ async def test_one_debug_line_per_call(
 ) -> None:
     mock_http.post(SEARCH, payload=[1, 2, 3])
     caplog.set_level(logging.DEBUG, logger="odoo_async")
-    async with Client(BASE, API_KEY) as odoo:
+    async with Client(BASE, API_KEY, retry=False) as odoo:
         await odoo.call("res.partner", "search", domain=[])
     [record] = [r for r in caplog.records if r.name.startswith("odoo_async")]
     assert record.levelno == logging.DEBUG
@@ -103,6 +103,6 @@ async def test_nothing_logged_above_debug_on_success(
 ) -> None:
     mock_http.post(SEARCH, payload=[])
     caplog.set_level(logging.INFO, logger="odoo_async")
-    async with Client(BASE, API_KEY) as odoo:
+    async with Client(BASE, API_KEY, retry=False) as odoo:
         await odoo.call("res.partner", "search", domain=[])
     assert [r for r in caplog.records if r.name.startswith("odoo_async")] == []

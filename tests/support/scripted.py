@@ -16,25 +16,13 @@ import attrs
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from odoo_async.testing.faults import werkzeug_page
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 ODOO_HEADERS = {"Server": "Werkzeug/2.2.2 Python/3.11.7", "Connection": "close"}
-
-# Werkzeug's default texts, the shape of every HTML error page Odoo's server sends
-# (see exchange h6); the recordings kept only status and headers of the others.
-WERKZEUG_PAGES = {
-    404: ("Not Found", "The requested URL was not found on the server. If you entered the "
-          "URL manually please check your spelling and try again."),
-    405: ("Method Not Allowed", "The method is not allowed for the requested URL."),
-    415: ("Unsupported Media Type",
-          "The server does not support the media type transmitted in the request."),
-    500: ("Internal Server Error", "The server encountered an internal error and was unable "
-          "to complete your request. Either the server is overloaded or there is an error "
-          "in the application."),
-}
-
 
 def load_exchanges(name: str = "exchanges.json") -> list[dict[str, Any]]:
     """The recorded exchanges of one fixture file."""
@@ -51,11 +39,7 @@ def exchange(title_prefix: str, name: str = "exchanges.json") -> dict[str, Any]:
     raise KeyError(title_prefix)
 
 
-def werkzeug_html(status: int) -> str:
-    """An HTML error page as Werkzeug renders it."""
-    title, text = WERKZEUG_PAGES.get(status, ("Error", "An error occurred."))
-    return (f"<!doctype html>\n<html lang=en>\n<title>{status} {title}</title>\n"
-            f"<h1>{title}</h1>\n<p>{text}</p>\n")
+werkzeug_html = werkzeug_page
 
 
 def _like_werkzeug(response: web.Response) -> web.Response:
