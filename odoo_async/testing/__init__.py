@@ -1,6 +1,17 @@
-"""Testing helpers: fault injection for servers standing in for Odoo, a manual clock."""
+"""Testing helpers: the fake Odoo server, fault injection, a manual clock.
+
+::
+
+    from odoo_async.testing import FakeOdoo
+
+    async with FakeOdoo() as fake:
+        async with Client(fake.url, api_key=fake.api_key) as odoo:
+            ...
+"""
 
 from odoo_async.resilience.clock import ManualClock
+from odoo_async.testing import exceptions
+from odoo_async.testing.fake import Call, Env, FakeOdoo, FakeUser, OutgoingWebhook
 from odoo_async.testing.faults import (
     Fault,
     FaultPlan,
@@ -17,6 +28,10 @@ from odoo_async.testing.faults import (
 )
 
 __all__ = [
+    "Call",
+    "Env",
+    "FakeOdoo",
+    "FakeUser",
     "Fault",
     "FaultPlan",
     "Hang",
@@ -24,10 +39,12 @@ __all__ = [
     "InvalidJson",
     "Latency",
     "ManualClock",
+    "OutgoingWebhook",
     "PoolFull",
     "ResetAfterExecute",
     "ResetBeforeBody",
     "Status",
     "TruncatedJson",
+    "exceptions",
     "werkzeug_page",
 ]

@@ -1,0 +1,274 @@
+"""Business rules of the models the fake server seeds: defaults, computed fields,
+constraints and deletion rules, with the messages Odoo uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+from odoo_async.testing.exceptions import UserError, ValidationError
+from odoo_async.testing.fake.schema import FieldDef
+from odoo_async.testing.fake.store import Record
+
+if TYPE_CHECKING:
+    from odoo_async.testing.fake.orm import Env
+
+__all__ = ["PARTNER_NAME_REQUIRED", "Rules"]
+
+PARTNER_NAME_REQUIRED: Final = "Contacts require a name"
+SQL_CONSTRAINT_PREFIX: Final = "The operation cannot be completed: "
+
+
+def _today() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d")
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+
+class Rules:
+    """What is specific to each model. Generic defaults apply to every model."""
+
+    def inverse_fields(self, model: str) -> frozenset[str]:
+        """Non-stored fields that may be written (they set stored ones)."""
+        return frozenset({"company_type"}) if model == "res.partner" else frozenset()
+
+    # -- defaults ----------------------------------------------------------------------
+
+    def defaults(self, env: Env, model: str, given: Record) -> Record:
+        """Default values for a new record of ``model`` (before ``given`` is applied)."""
+        definition = env.model(model)
+        row: Record = {}
+        for field in definition.fields.values():
+            if not field.store or field.x2many:
+                continue
+            row[field.name] = _generic_default(field)
+        if definition.has_active:
+            row["active"] = True
+        specific = getattr(self, "_defaults_" + model.replace(".", "_"), None)
+        if specific is not None:
+            row.update(specific(env, given))
+        return row
+
+    def default_get(self, env: Env, model: str, fields: Sequence[str]) -> dict[str, Any]:
+        """What ``default_get`` answers: only fields that have a meaningful default."""
+        specific = getattr(self, "_defaults_" + model.replace(".", "_"), None)
+        values: dict[str, Any] = dict(specific(env, {})) if specific else {}
+        definition = env.model(model)
+        if definition.has_active:
+            values.setdefault("active", True)
+        return {name: values[name] for name in fields if name in values}
+
+    def _defaults_res_partner(self, env: Env, given: Record) -> Record:
+        return {"type": "contact", "lang": env.context.get("lang") or "en_US",
+                "autopost_bills": "ask", "customer_rank": 0, "supplier_rank": 0}
+
+    def _defaults_sale_order(self, env: Env, given: Record) -> Record:
+        return {"state": "draft", "date_order": _now(), "company_id": 1, "currency_id": 1,
+                "user_id": env.uid, "invoice_status": "no", "picking_policy": "direct"}
+
+    def _defaults_sale_order_line(self, env: Env, given: Record) -> Record:
+        return {"product_uom_qty": 1.0, "sequence": 10, "discount": 0.0, "customer_lead": 0.0}
+
+    def _defaults_res_users(self, env: Env, given: Record) -> Record:
+        return {"company_id": 1, "notification_type": "email", "lang": "en_US"}
+
+    def _defaults_account_move(self, env: Env, given: Record) -> Record:
+        return {"date": _today(), "state": "draft", "move_type": "entry", "journal_id": 1,
+                "auto_post": "no", "currency_id": 1}
+
+    def _defaults_account_move_line(self, env: Env, given: Record) -> Record:
+        return {"currency_id": 1, "display_type": "product"}
+
+    def _defaults_product_template(self, env: Env, given: Record) -> Record:
+        return {"type": "consu", "service_tracking": "no", "uom_id": 1, "tracking": "none",
+                "sale_ok": True, "purchase_ok": True}
+
+    def _defaults_sale_advance_payment_inv(self, env: Env, given: Record) -> Record:
+        return {"advance_payment_method": "delivered"}
+
+    # -- before saving -----------------------------------------------------------------
+
+    def prepare(self, env: Env, model: str, row: Record, *, creating: bool,
+                record_id: int | None = None) -> None:
+        """Adjust values about to be saved (``row`` holds only what changes on write)."""
+        if model == "res.partner":
+            if "company_type" in row:
+                row["is_company"] = row.pop("company_type") == "company"
+        elif model == "sale.order" and creating:
+            if not row.get("name") or row.get("name") == "/":
+                row["name"] = self._next_order_name(env)
+            for name in ("partner_invoice_id", "partner_shipping_id"):
+                if not row.get(name):
+                    row[name] = row.get("partner_id", False)
+        elif model == "sale.order.line" and creating:
+            product = env.db["product.product"].get(row.get("product_id") or 0)
+            if product is not None:
+                if not row.get("name"):
+                    row["name"] = product.get("display_name") or product.get("name")
+                if not row.get("price_unit"):
+                    row["price_unit"] = product.get("list_price", 0.0)
+        elif model == "product.product" and creating and not row.get("product_tmpl_id"):
+            [template] = env.create("product.template", [{"name": row.get("name") or "/"}])
+            row["product_tmpl_id"] = template
+        elif model == "sale.advance.payment.inv" and creating:
+            active = env.context.get("active_ids") or []
+            row["sale_order_ids"] = [i for i in active if isinstance(i, int)]
+
+    def _next_order_name(self, env: Env) -> str:
+        numbers = [int(m.group(1)) for row in env.db["sale.order"].rows.values()
+                   if (m := re.fullmatch(r"S(\d+)", str(row.get("name") or "")))]
+        return f"S{max(numbers, default=0) + 1:05d}"
+
+    # -- computed fields ---------------------------------------------------------------
+
+    def recompute(self, env: Env, model: str, ids: Sequence[int]) -> None:
+        """Refresh stored computed values (names, amounts) after a change."""
+        table = env.db[model]
+        for record_id in ids:
+            row = table.get(record_id)
+            if row is None:
+                continue
+            values = self._computed_values(env, model, row)
+            changed = {k: v for k, v in values.items() if row.get(k) != v}
+            if changed:
+                table.update(record_id, changed)
+        if model == "res.partner":
+            children = [rid for rid, row in table.rows.items()
+                        if row.get("parent_id") in ids and rid not in ids]
+            if children:
+                self.recompute(env, model, children)
+        if model == "sale.order.line":
+            orders = {table.rows[i].get("order_id") for i in ids if i in table.rows}
+            self.recompute(env, "sale.order", [o for o in orders if o])
+
+    def _computed_values(self, env: Env, model: str, row: Record) -> Record:
+        if model == "res.partner":
+            name = self.partner_display_name(env, row)
+            commercial = row["id"]
+            seen = {row["id"]}
+            current = row
+            while not current.get("is_company") and current.get("parent_id"):
+                parent = env.db["res.partner"].get(current["parent_id"])
+                if parent is None or parent["id"] in seen:
+                    break
+                seen.add(parent["id"])
+                commercial, current = parent["id"], parent
+            return {"display_name": name, "complete_name": name,
+                    "commercial_partner_id": commercial}
+        if model in ("res.partner.category", "product.category"):
+            names = [str(row.get("name") or "")]
+            parent_id = row.get("parent_id")
+            seen = {row["id"]}
+            while parent_id and parent_id not in seen:
+                seen.add(parent_id)
+                parent = env.db[model].get(parent_id)
+                if parent is None:
+                    break
+                names.append(str(parent.get("name") or ""))
+                parent_id = parent.get("parent_id")
+            full = " / ".join(reversed(names))
+            values: Record = {"display_name": full}
+            if model == "product.category":
+                values["complete_name"] = full
+            return values
+        if model == "product.product":
+            code, name = row.get("default_code"), row.get("name") or ""
+            return {"display_name": f"[{code}] {name}" if code else name}
+        if model == "sale.order.line":
+            subtotal = round(float(row.get("product_uom_qty") or 0.0)
+                             * float(row.get("price_unit") or 0.0)
+                             * (1.0 - float(row.get("discount") or 0.0) / 100.0), 2)
+            return {"price_subtotal": subtotal, "price_total": subtotal,
+                    "display_name": row.get("name") or False}
+        if model == "sale.order":
+            lines = [line for line in env.db["sale.order.line"].rows.values()
+                     if line.get("order_id") == row["id"]]
+            untaxed = round(sum(float(line.get("price_subtotal") or 0.0) for line in lines), 2)
+            return {"amount_untaxed": untaxed, "amount_tax": 0.0, "amount_total": untaxed,
+                    "display_name": row.get("name") or False}
+        rec_name = env.model(model).rec_name
+        value = row.get(rec_name)
+        return {"display_name": str(value) if value not in (None, False) else False}
+
+    def partner_display_name(self, env: Env, row: Record) -> str:
+        """``"Company, Contact"`` for a contact of a company, else the name."""
+        name = row.get("name") or ""
+        parent = env.db["res.partner"].get(row.get("parent_id") or 0)
+        if parent is None or row.get("is_company"):
+            return str(name)
+        if not name:
+            labels = dict(env.model("res.partner").fields["type"].selection or ())
+            name = labels.get(str(row.get("type")), "")
+        top = parent
+        seen = {row["id"]}
+        while not top.get("is_company") and top.get("parent_id") and top["id"] not in seen:
+            seen.add(top["id"])
+            upper = env.db["res.partner"].get(top["parent_id"])
+            if upper is None:
+                break
+            top = upper
+        return f"{top.get('name') or ''}, {name}"
+
+    def computed(self, env: Env, model: str, row: Record, field: FieldDef) -> Any:
+        """A non-stored field's value (what the fake can compute; else empty)."""
+        if model == "res.partner" and field.name == "company_type":
+            return "company" if row.get("is_company") else "person"
+        if field.type == "boolean":
+            return False
+        if field.type in ("integer",):
+            return 0
+        if field.type in ("float", "monetary"):
+            return 0.0
+        return False
+
+    # -- constraints -------------------------------------------------------------------
+
+    def check(self, env: Env, model: str, ids: Sequence[int]) -> None:
+        """Constraints after create/write.
+
+        Raises:
+            ValidationError: with Odoo's message.
+        """
+        if model != "res.partner":
+            return
+        table = env.db[model]
+        for record_id in ids:
+            row = table.rows[record_id]
+            if row.get("type", "contact") == "contact" and not row.get("name"):
+                raise ValidationError(SQL_CONSTRAINT_PREFIX + PARTNER_NAME_REQUIRED)
+            seen = {record_id}
+            parent_id = row.get("parent_id")
+            while parent_id:
+                if parent_id in seen:
+                    raise ValidationError("You cannot create recursive Partner hierarchies.")
+                seen.add(parent_id)
+                parent = table.get(parent_id)
+                parent_id = parent.get("parent_id") if parent else False
+
+    def before_unlink(self, env: Env, model: str, ids: Sequence[int]) -> None:
+        """Deletion rules.
+
+        Raises:
+            UserError: with Odoo's message.
+        """
+        if model == "sale.order":
+            for record_id in ids:
+                if env.db[model].rows[record_id].get("state") not in ("draft", "cancel"):
+                    raise UserError("You can not delete a sent quotation or a confirmed sales "
+                                    "order. You must first cancel it.")
+
+
+def _generic_default(field: FieldDef) -> Any:
+    if field.type == "boolean":
+        return False
+    if field.type == "integer":
+        return 0
+    if field.type in ("float", "monetary"):
+        return 0.0
+    if field.type == "selection" and field.required and field.selection:
+        return field.selection[0][0]
+    return False

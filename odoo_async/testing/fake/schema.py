@@ -1,0 +1,184 @@
+"""Model and field definitions of the fake server, from recorded ``fields_get`` answers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import cache
+from importlib import resources
+from typing import Any, Final
+
+import attrs
+
+__all__ = ["FieldDef", "ModelDef", "Schema", "load_schema"]
+
+RELATIONAL: Final = frozenset({"many2one", "one2many", "many2many"})
+X2MANY: Final = frozenset({"one2many", "many2many"})
+
+# The default ``_order`` of the models the fake knows, as Odoo defines them.
+ORDERS: Final[Mapping[str, str]] = {
+    "res.partner": "complete_name asc, id desc",
+    "res.partner.category": "name",
+    "res.country": "name",
+    "res.country.state": "country_id, name",
+    "res.currency": "active desc, name",
+    "res.users": "name, login",
+    "res.company": "sequence, name",
+    "product.product": "default_code, name, id",
+    "product.template": "name",
+    "product.category": "complete_name",
+    "uom.uom": "sequence, id",
+    "sale.order": "date_order desc, id desc",
+    "sale.order.line": "order_id, sequence, id",
+    "account.move": "date desc, name desc, id desc",
+    "account.move.line": "date desc, move_name desc, id",
+    "ir.model.data": "module, model, name",
+}
+
+# Fields of models the recordings have no ``fields_get`` for.
+EXTRA_MODELS: Final[Mapping[str, Mapping[str, Mapping[str, Any]]]] = {
+    "ir.config_parameter": {
+        "key": {"type": "char", "string": "Key", "required": True},
+        "value": {"type": "text", "string": "Value", "required": True},
+    },
+    "ir.model.data": {
+        "name": {"type": "char", "string": "External Identifier", "required": True},
+        "module": {"type": "char", "string": "Module", "required": True},
+        "model": {"type": "char", "string": "Model Name", "required": True},
+        "res_id": {"type": "many2one_reference", "string": "Record ID"},
+        "noupdate": {"type": "boolean", "string": "Non Updatable"},
+    },
+}
+
+_COMMON: Final[Mapping[str, Mapping[str, Any]]] = {
+    "id": {"type": "integer", "string": "ID", "readonly": True},
+    "display_name": {"type": "char", "string": "Display Name", "readonly": True,
+                     "store": False},
+    "create_date": {"type": "datetime", "string": "Created on", "readonly": True},
+    "write_date": {"type": "datetime", "string": "Last Updated on", "readonly": True},
+    "create_uid": {"type": "many2one", "string": "Created by", "relation": "res.users",
+                   "readonly": True},
+    "write_uid": {"type": "many2one", "string": "Last Updated by", "relation": "res.users",
+                  "readonly": True},
+}
+
+
+@attrs.frozen
+class FieldDef:
+    """One field: its ``fields_get`` description and what the fake needs of it."""
+
+    name: str
+    type: str
+    string: str
+    relation: str | None
+    relation_field: str | None
+    required: bool
+    readonly: bool
+    store: bool
+    selection: tuple[tuple[str, str], ...] | None
+    description: Mapping[str, Any] = attrs.field(eq=False, repr=False)
+
+    @property
+    def relational(self) -> bool:
+        """many2one, one2many or many2many."""
+        return self.type in RELATIONAL
+
+    @property
+    def x2many(self) -> bool:
+        """one2many or many2many."""
+        return self.type in X2MANY
+
+    @classmethod
+    def from_description(cls, name: str, description: Mapping[str, Any]) -> FieldDef:
+        """Build from a ``fields_get`` entry."""
+        selection = description.get("selection")
+        return cls(
+            name=name,
+            type=str(description.get("type", "char")),
+            string=str(description.get("string", name)),
+            relation=description.get("relation"),
+            relation_field=description.get("relation_field"),
+            required=bool(description.get("required", False)),
+            readonly=bool(description.get("readonly", False)),
+            store=bool(description.get("store", True)),
+            selection=(tuple((str(k), str(v)) for k, v in selection)
+                       if isinstance(selection, list) else None),
+            description=dict(description),
+        )
+
+
+@attrs.frozen
+class ModelDef:
+    """One model: its name, description, fields and default order."""
+
+    name: str
+    description: str
+    fields: Mapping[str, FieldDef]
+    order: str
+
+    @property
+    def rec_name(self) -> str:
+        """The field that names a record (``name`` when there is one)."""
+        return "name" if "name" in self.fields else "id"
+
+    @property
+    def has_active(self) -> bool:
+        """Whether records can be archived."""
+        return "active" in self.fields
+
+    @property
+    def parent_name(self) -> str | None:
+        """The field pointing to the parent record, for ``child_of``/``parent_of``."""
+        field = self.fields.get("parent_id")
+        return "parent_id" if field is not None and field.relation == self.name else None
+
+
+@attrs.frozen
+class Schema:
+    """Every model the fake server knows."""
+
+    models: Mapping[str, ModelDef]
+
+    def __contains__(self, model: object) -> bool:
+        return model in self.models
+
+    def __getitem__(self, model: str) -> ModelDef:
+        return self.models[model]
+
+
+def _data() -> Any:
+    return resources.files("odoo_async.testing") / "data"
+
+
+def _read(name: str) -> Any:
+    return json.loads((_data() / name).read_text())
+
+
+@cache
+def load_schema() -> Schema:
+    """The schema built from the package's recorded ``fields_get`` answers."""
+    descriptions: Mapping[str, str] = _read("models.json")
+    sources: dict[str, Mapping[str, Mapping[str, Any]]] = dict(EXTRA_MODELS)
+    folder = _data() / "fields"
+    for entry in folder.iterdir():
+        if entry.name.endswith(".json"):
+            sources[entry.name[: -len(".json")]] = json.loads(entry.read_text())
+    models = {}
+    for model, fields in sources.items():
+        merged = {**_COMMON, **fields}
+        models[model] = ModelDef(
+            name=model,
+            description=descriptions.get(model, model),
+            fields={name: FieldDef.from_description(name, desc) for name, desc in merged.items()},
+            order=ORDERS.get(model, "id"),
+        )
+    return Schema(models)
+
+
+def load_records(model: str) -> list[dict[str, Any]]:
+    """The demo records shipped for ``model`` (an empty list when there are none)."""
+    entry = _data() / "records" / f"{model}.json"
+    if not entry.is_file():
+        return []
+    records: list[dict[str, Any]] = json.loads(entry.read_text())
+    return records
