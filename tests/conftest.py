@@ -8,6 +8,7 @@ import pytest
 from aioresponses import aioresponses
 
 from odoo_async import Client
+from odoo_async.testing import Call, FakeOdoo, exceptions
 from tests.support import aioresponses_compat
 from tests.support.scripted import ScriptedOdoo
 
@@ -40,3 +41,17 @@ def mock_http(monkeypatch: pytest.MonkeyPatch) -> Iterator[aioresponses]:
     aioresponses_compat.install(monkeypatch)
     with aioresponses() as mocked:
         yield mocked
+
+
+def _fail_validation(call: Call) -> None:
+    raise exceptions.ValidationError("no")
+
+
+@pytest.fixture
+async def faulty() -> AsyncIterator[FakeOdoo]:
+    """A fake Odoo with no pool limit (fault plans decide what fails) and a method
+    ``res.partner/fail_validation`` that always answers a 422 ValidationError."""
+    async with FakeOdoo(pool_size=None) as server:
+        server.register_method("res.partner", "fail_validation", _fail_validation,
+                               model_method=True)
+        yield server

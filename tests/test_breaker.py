@@ -3,16 +3,13 @@ half-opens, closes."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from odoo_async import Client, errors
 from odoo_async.resilience import BreakerState, CircuitBreaker, ManualClock, is_health_failure
-from odoo_async.testing import PoolFull, Status
-from tests.conftest import API_KEY
-from tests.support.faulty import FaultyOdoo
+from odoo_async.testing import FakeOdoo, PoolFull, Status
 
 HEALTH = [
     errors.ConnectError("refused"),
@@ -143,40 +140,31 @@ def test_bad_settings(kwargs: dict[str, Any]) -> None:
         CircuitBreaker(**kwargs)
 
 
-@pytest.fixture
-async def faulty() -> AsyncIterator[FaultyOdoo]:
-    server = FaultyOdoo()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.close()
-
-
-async def test_open_circuit_sends_nothing(faulty: FaultyOdoo) -> None:
+async def test_open_circuit_sends_nothing(faulty: FakeOdoo) -> None:
     clock = ManualClock(autojump=True)
     breaker = CircuitBreaker(failure_threshold=3, recovery_time=30.0, clock=clock)
-    faulty.plan.always(PoolFull())
-    async with Client(faulty.url, API_KEY, retry=False, breaker=breaker, clock=clock) as odoo:
+    faulty.faults.always(PoolFull())
+    async with Client(faulty.url, faulty.api_key, retry=False, breaker=breaker,
+                      clock=clock) as odoo:
         for _ in range(3):
             with pytest.raises(errors.PoolExhaustedError):
                 await odoo.call("res.partner", "search_count", domain=[])
-        received = sum(faulty.plan.received.values())
+        received = sum(faulty.faults.received.values())
         for _ in range(5):
             with pytest.raises(errors.CircuitOpenError):
                 await odoo.call("res.partner", "search_count", domain=[])
-        assert sum(faulty.plan.received.values()) == received == 3
+        assert sum(faulty.faults.received.values()) == received == 3
         assert odoo.stats.breaker_state == "open"
         assert odoo.stats.rejected_by_breaker == 5
 
-        faulty.plan.clear()
+        faulty.faults.clear()
         clock.tick(30.0)
-        assert await odoo.call("res.partner", "search_count", domain=[]) == 1
+        assert await odoo.call("res.partner", "search_count", domain=[["id", "=", 9]]) == 1
         assert odoo.stats.breaker_state == "closed"
 
 
-async def test_business_errors_never_trip_end_to_end(faulty: FaultyOdoo) -> None:
-    async with Client(faulty.url, API_KEY, retry=False) as odoo:
+async def test_business_errors_never_trip_end_to_end(faulty: FakeOdoo) -> None:
+    async with Client(faulty.url, faulty.api_key, retry=False) as odoo:
         for _ in range(8):
             with pytest.raises(errors.ValidationError):
                 await odoo.call("res.partner", "fail_validation")
@@ -184,26 +172,27 @@ async def test_business_errors_never_trip_end_to_end(faulty: FaultyOdoo) -> None
         assert odoo.breaker.state is BreakerState.CLOSED
 
 
-async def test_breaker_is_shared_between_clients(faulty: FaultyOdoo) -> None:
+async def test_breaker_is_shared_between_clients(faulty: FakeOdoo) -> None:
     clock = ManualClock(autojump=True)
     breaker = CircuitBreaker(failure_threshold=2, clock=clock)
-    faulty.plan.always(Status(503))
-    async with Client(faulty.url, API_KEY, retry=False, breaker=breaker, clock=clock) as first, \
-            Client(faulty.url, API_KEY, retry=False, breaker=breaker, clock=clock) as second:
+    faulty.faults.always(Status(503))
+    settings = {"retry": False, "breaker": breaker, "clock": clock}
+    async with Client(faulty.url, faulty.api_key, **settings) as first, \
+            Client(faulty.url, faulty.api_key, **settings) as second:
         with pytest.raises(errors.ServiceUnavailableError):
             await first.call("res.partner", "search_count", domain=[])
         with pytest.raises(errors.ServiceUnavailableError):
             await second.call("res.partner", "search_count", domain=[])
         with pytest.raises(errors.CircuitOpenError):
             await first.call("res.partner", "search_count", domain=[])
-    assert sum(faulty.plan.received.values()) == 2
+    assert sum(faulty.faults.received.values()) == 2
 
 
-async def test_retries_stop_when_the_circuit_opens(faulty: FaultyOdoo) -> None:
+async def test_retries_stop_when_the_circuit_opens(faulty: FakeOdoo) -> None:
     clock = ManualClock(autojump=True)
     breaker = CircuitBreaker(failure_threshold=2, clock=clock)
-    faulty.plan.always(PoolFull())
-    async with Client(faulty.url, API_KEY, breaker=breaker, clock=clock) as odoo:
+    faulty.faults.always(PoolFull())
+    async with Client(faulty.url, faulty.api_key, breaker=breaker, clock=clock) as odoo:
         with pytest.raises(errors.CircuitOpenError):
             await odoo.call("res.partner", "search_count", domain=[])
-    assert faulty.plan.received["res.partner/search_count"] == 2
+    assert faulty.faults.received["res.partner/search_count"] == 2

@@ -3,8 +3,9 @@
 Each recording is replayed in order against its own FakeOdoo seeded with the demo records
 (the real server's database was recreated between the two recordings: the demo data is
 the state exchanges-more.json starts from; exchanges.json starts from the same demo data
-plus rows created before it was recorded). For each exchange the status, the content type and the error name
-must match; the result must have the same shape, and the same values unless the exchange
+plus rows created before it was recorded). For each exchange the status, the content type
+and the error name must match; the result must have the same shape, and the same values
+unless the exchange
 is listed in SHAPE_ONLY with the reason its values cannot be reproduced. Exchanges in
 DEVIATIONS are known not to match, each with its reason; the rest must all match, and
 the overall rate must stay at or above 90%.

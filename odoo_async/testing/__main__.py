@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--database", default="odoo19", help="database name")
     serve.add_argument("--no-demo", action="store_true", help="start with no demo records")
     serve.add_argument("--latency", type=float, default=0.0,
-                       help="seconds each call waits before running")
+                       help="seconds each call takes to answer")
     return parser
 
 

@@ -205,17 +205,20 @@ class Searcher:
                 return True
         return False
 
-    def _names_to_ids(self, relation: str, values: Iterable[Any], exact: bool = True
-                      ) -> set[int | bool]:
+    def name_of(self, model: str, row: Record) -> str:
+        """The text a record is searched by when given as a name (Odoo's name search
+        field: ``complete_name`` for contacts, the ``_rec_name`` otherwise)."""
+        field = "complete_name" if model == "res.partner" else self.model(model).rec_name
+        value = row.get(field)
+        return str(value) if value not in (None, False) else ""
+
+    def _names_to_ids(self, relation: str, values: Iterable[Any]) -> set[int | bool]:
         result: set[int | bool] = set()
         table = self.db[relation]
         for value in values:
             if isinstance(value, str):
-                needle = value.casefold()
                 result.update(rid for rid, other in table.rows.items()
-                              if (str(other.get("display_name") or "").casefold() == needle
-                                  if exact else needle in
-                                  str(other.get("display_name") or "").casefold()))
+                              if self.name_of(relation, other) == value)
             elif isinstance(value, bool):
                 if value is False:
                     result.add(False)
@@ -234,7 +237,7 @@ class Searcher:
             return any(rid in wanted for rid in related)
         if operator in ("like", "ilike", "=like", "=ilike"):
             table = self.db[field.relation]
-            names = [str(table.rows[rid].get("display_name") or "")
+            names = [self.name_of(field.relation, table.rows[rid])
                      for rid in related if rid in table.rows]
             return any(_compare_text(name, operator, value) for name in names)
         return any(_compare_plain(rid, operator, value) for rid in related)

@@ -74,7 +74,7 @@ class FakeOdoo:
             sale orders and lines).
         pool_size: calls in flight beyond which the server answers the HTML 500 of a full
             database pool, as Odoo does past ~64 (None: no limit).
-        latency: seconds each call waits before running (a real delay, for demos).
+        latency: seconds each call takes: it runs, then its answer waits (a real delay).
         keep_alive: keep connections open (a bare Odoo closes every connection; nginx in
             front keeps them).
         faults: a :class:`~odoo_async.testing.FaultPlan` applied to every request.
@@ -281,7 +281,8 @@ class FakeOdoo:
         app = web.Application(middlewares=[self.faults.middleware, self._pool_middleware],
                               client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True,
+                                     shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
@@ -394,13 +395,15 @@ class FakeOdoo:
                                          f"could not parse the body as json: {exc}") from None
             if not isinstance(payload, dict):
                 payload = {}
-            if self.latency:
-                await asyncio.sleep(self.latency)
             kwargs = dict(payload)
             ids = kwargs.pop("ids", None)
             context = kwargs.pop("context", None)
-            result = await execute(self, user, parts[0], parts[1], kwargs, ids=ids,
-                                   context=context)
+            try:
+                result = await execute(self, user, parts[0], parts[1], kwargs, ids=ids,
+                                       context=context)
+            finally:
+                if self.latency:  # the call has run (and committed) when the delay starts
+                    await asyncio.sleep(self.latency)
         except CallError as error:
             return self._error(error)
         return self._json(200, result)
