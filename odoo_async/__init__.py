@@ -18,7 +18,9 @@ from odoo_async.domain import Domain, F, Field
 from odoo_async.errors import (
     AccessError,
     AuthenticationError,
+    CircuitOpenError,
     ClientClosedError,
+    FieldNotLoadedError,
     MissingError,
     NotFoundError,
     OdooError,
@@ -29,6 +31,8 @@ from odoo_async.errors import (
     UserError,
     ValidationError,
 )
+from odoo_async.orm import Environment, FieldInfo, Model, Query, Recordset
+from odoo_async.resilience import CircuitBreaker, RateLimit, RetryPolicy
 from odoo_async.secret import Secret
 from odoo_async.transport import Json2Transport, Transport
 from odoo_async.values import Many2one
@@ -36,20 +40,30 @@ from odoo_async.values import Many2one
 __all__ = [
     "AccessError",
     "AuthenticationError",
+    "CircuitBreaker",
+    "CircuitOpenError",
     "Client",
     "ClientClosedError",
     "Command",
     "ConnectionLimits",
     "Domain",
+    "Environment",
     "F",
     "Field",
+    "FieldInfo",
+    "FieldNotLoadedError",
     "Json2Transport",
     "Many2one",
     "MissingError",
+    "Model",
     "NotFoundError",
     "OdooError",
     "OutcomeUnknownError",
     "ProtocolError",
+    "Query",
+    "RateLimit",
+    "Recordset",
+    "RetryPolicy",
     "Secret",
     "ServerError",
     "Timeout",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ssl as ssl_module
 from collections.abc import Iterable, Mapping
 from types import TracebackType
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import aiohttp
 import attrs
@@ -26,6 +26,9 @@ from odoo_async.transport.base import Transport, validate_method, validate_model
 from odoo_async.transport.http import parse_base_url
 from odoo_async.transport.json2 import Json2Transport
 from odoo_async.values import to_wire
+
+if TYPE_CHECKING:
+    from odoo_async.orm import Environment, Model
 
 __all__ = ["DEFAULT_MAX_IN_FLIGHT", "Client"]
 
@@ -118,6 +121,12 @@ class Client:
         idempotent_methods: methods safe to repeat after a timeout, on top of the
             read-only ones: ``"method"`` for every model or ``"model/method"``.
         clock: the time source for backoff, breaker and rate limit (tests inject one).
+        cache: keep fetched record values for recordsets (per context); ``False`` keeps
+            them only within the recordsets a fetch returns.
+        cache_max_records: bound of the record cache (least recently used out first).
+        coalesce: merge concurrent fetches of the same model and fields into one call.
+        web_read: read through ``web_read``/``web_search_read`` (``None``: use them and
+            fall back to ``read``/``search_read`` if the server lacks them).
 
     Raises:
         ValueError: an invalid URL, key, database name or setting.
@@ -144,6 +153,10 @@ class Client:
         max_in_flight: int | None = DEFAULT_MAX_IN_FLIGHT,
         idempotent_methods: Iterable[str] = (),
         clock: Clock | None = None,
+        cache: bool = True,
+        cache_max_records: int | None = 100_000,
+        coalesce: bool = True,
+        web_read: bool | None = None,
     ) -> None:
         self._url = parse_base_url(url)
         self._api_key = Secret(api_key)
@@ -172,6 +185,37 @@ class Client:
             clock=clock,
         )
         self._closed = False
+        self._env: Environment | None = None
+        self._cache, self._cache_max_records = cache, cache_max_records
+        self._coalesce, self._web_read = coalesce, web_read
+
+    # -- recordsets ------------------------------------------------------------------
+    # The recordset layer sits above the client; it is imported on first use so that
+    # the transport-level client does not depend on it.
+
+    @property
+    def env(self) -> Environment:
+        """Models by name with the client's default context: ``client.env["res.partner"]``."""
+        if self._env is None:
+            from odoo_async.orm.env import Environment, OrmState
+
+            state = OrmState(self, cache=self._cache, cache_max_records=self._cache_max_records,
+                             coalesce=self._coalesce, web_read=self._web_read)
+            self._env = Environment(self, state)
+        return self._env
+
+    def __getitem__(self, model: str) -> Model:
+        """The model ``model`` (no I/O): ``client["res.partner"]``.
+
+        Raises:
+            ValueError, TypeError: an invalid model name.
+        """
+        return self.env[model]
+
+    def with_context(self, **values: Any) -> Environment:
+        """An environment on this client with more context: ``client.with_context(
+        lang="fr_FR")["res.partner"]``."""
+        return self.env.with_context(**values)
 
     # -- lifecycle ---------------------------------------------------------------------
 

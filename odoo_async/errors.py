@@ -4,6 +4,7 @@ Every exception the library raises derives from :class:`OdooError`::
 
     OdooError
     ├── ClientClosedError            the client was used after close()
+    ├── FieldNotLoadedError          a record's field was read before it was fetched
     ├── CircuitOpenError             the circuit breaker is open: failed fast, nothing sent
     ├── TransportError               no (complete) answer came back
     │   ├── ConnectError             the request never left: refused, DNS, TLS, pool wait
@@ -53,6 +54,7 @@ __all__ = [
     "ConnectError",
     "ConnectionLostError",
     "DatabaseNotFoundError",
+    "FieldNotLoadedError",
     "GatewayTimeoutError",
     "InternalServerError",
     "InvalidCallError",
@@ -142,6 +144,19 @@ class OutcomeUnknownError(TransportError):
     The write may or may not have happened; the library does not repeat it on its own
     (that could create a record twice). Check the data, or mark the call idempotent.
     """
+
+
+class FieldNotLoadedError(OdooError, AttributeError):
+    """A field was read from a record before it was fetched (no I/O happens on attribute
+    access); the message says which ``fetch`` loads it."""
+
+    def __init__(self, model: str, field: str) -> None:
+        super().__init__(
+            f"{model}.{field} is not loaded: fetch it first, e.g. "
+            f"await records.fetch({field!r}) (or add {field!r} to the fetch that loaded "
+            "these records)")
+        self.model = model
+        self.field = field
 
 
 class ProtocolError(OdooError):
@@ -238,7 +253,21 @@ class NotFoundError(ServerError):
 
 
 class MissingError(NotFoundError):
-    """404: the record was deleted or never existed (``odoo.exceptions.MissingError``)."""
+    """404: the record was deleted or never existed (``odoo.exceptions.MissingError``).
+
+    Raised by Odoo (write, unlink or a method on a deleted record), and by recordsets
+    when a field of a record found deleted is read; ``ids`` then names the records.
+    """
+
+    ids: list[int] = []  # noqa: RUF012 - replaced per instance by for_records()
+
+    @classmethod
+    def for_records(cls, model: str, ids: Sequence[int]) -> MissingError:
+        """The error for records of ``model`` that do not exist."""
+        error = cls(f"Record does not exist or has been deleted: {model}{tuple(ids)!r}",
+                    status=404, name="odoo.exceptions.MissingError", model=model)
+        error.ids = list(ids)
+        return error
 
 
 class DatabaseNotFoundError(NotFoundError):

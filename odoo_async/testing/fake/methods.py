@@ -92,6 +92,10 @@ class MethodRegistry:
             entries.append(spec)
         self._methods[spec.name] = entries
 
+    def remove(self, name: str) -> None:
+        """Forget every method called ``name``."""
+        self._methods.pop(name, None)
+
     def get(self, model: str, name: str, *, has_active: bool) -> MethodSpec | None:
         """The method ``name`` of ``model``, if it has one."""
         for spec in self._methods.get(name, []):

@@ -202,6 +202,11 @@ class FakeOdoo:
                                          readonly=readonly, operation=operation,
                                          models=frozenset({model})))
 
+    def disable_method(self, name: str) -> None:
+        """Answer calls of ``name`` on every model with 404 "does not exist", as a server
+        without the module that defines it does (``web_read`` without ``web``...)."""
+        self.methods.remove(name)
+
     def add_incoming_webhook(self, handler: WebhookHandler, *, secret: str | None = None
                              ) -> str:
         """Serve ``/web/hook/<secret>``, calling ``handler(env, payload)``; returns the URL

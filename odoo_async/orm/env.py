@@ -1,0 +1,103 @@
+"""An environment: a client seen with one context, and the recordset state it shares."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from odoo_async.orm.cache import RecordCache, RecordStore
+from odoo_async.orm.loader import Loader
+from odoo_async.orm.metadata import MetadataCache, ModelInfo
+
+if TYPE_CHECKING:
+    from odoo_async.client import Client
+    from odoo_async.orm.model import Model
+
+__all__ = ["Environment", "OrmState"]
+
+
+class OrmState:
+    """What every view of one client shares: field metadata, the record cache, the
+    loader."""
+
+    def __init__(self, client: Client, *, cache: bool = True,
+                 cache_max_records: int | None = 100_000, coalesce: bool = True,
+                 web_read: bool | None = None) -> None:
+        self.cache = RecordCache(enabled=cache, max_records=cache_max_records)
+        self.metadata = MetadataCache(self._fields_get)
+        self.loader = Loader(client.call, coalesce=coalesce, web_read=web_read)
+        self._client = client
+
+    async def _fields_get(self, model: str) -> Mapping[str, Any]:
+        from odoo_async.orm.metadata import FIELD_ATTRIBUTES
+
+        answer: Mapping[str, Any] = await self._client.call(
+            model, "fields_get", attributes=list(FIELD_ATTRIBUTES))
+        return answer
+
+
+class Environment:
+    """``client.env``: models by name (``env["res.partner"]``), with a context.
+
+    ``with_context(**values)`` gives another environment on the same client: it shares
+    ids, metadata and connections, but not cached values, which may depend on the
+    context (a translated name, a date in another timezone).
+    """
+
+    def __init__(self, client: Client, state: OrmState,
+                 context: Mapping[str, Any] | None = None, *,
+                 store: RecordStore | None = None) -> None:
+        self.client = client
+        self.state = state
+        self.context: dict[str, Any] = dict(context or {})
+        self._store = store
+
+    def __getitem__(self, model: str) -> Model:
+        """The model ``model`` (no I/O).
+
+        Raises:
+            ValueError, TypeError: an invalid model name.
+        """
+        from odoo_async.orm.model import Model
+
+        return Model(self, model)
+
+    def with_context(self, **values: Any) -> Environment:
+        """The same client with ``values`` added to the context."""
+        return Environment(self.client, self.state, {**self.context, **values})
+
+    @property
+    def store(self) -> RecordStore:
+        """Where this environment's record values live: the client's cache for this
+        context, or the private store of one fetch when caching is disabled."""
+        if self._store is not None:
+            return self._store
+        return self.state.cache.store(self.context)
+
+    def for_fetch(self) -> Environment:
+        """The environment a fetch fills: this one, or, with the cache disabled, one with
+        a private store that the fetched recordsets keep."""
+        if self.state.cache.enabled or self._store is not None:
+            return self
+        return Environment(self.client, self.state, self.context,
+                           store=self.state.cache.store(self.context))
+
+    async def model_info(self, model: str) -> ModelInfo:
+        """The fields of ``model`` (one ``fields_get`` per client and model).
+
+        Raises:
+            odoo_async.errors.OdooError: the call failed.
+        """
+        return await self.state.metadata.get(model)
+
+    async def call(self, model: str, method: str, ids: Any = None, **params: Any) -> Any:
+        """``client.call`` with this environment's context.
+
+        Raises:
+            odoo_async.errors.OdooError: as ``Client.call``.
+        """
+        return await self.client.call(model, method, ids=ids, context=self.context or None,
+                                      **params)
+
+    def __repr__(self) -> str:
+        return f"Environment({self.client!r}, context={self.context!r})"

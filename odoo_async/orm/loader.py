@@ -1,0 +1,212 @@
+"""Reading whole object graphs in as few calls as possible, and filling the record cache.
+
+With Odoo's ``web`` module (the usual case) a fetch is **one** call: ``web_search_read``
+for a query, ``web_read`` for known ids, with a nested specification. Without it (older
+servers, restricted users, legacy protocols) it falls back to ``search_read``/``read``
+plus one batched ``read`` per related model and level, never one call per record.
+
+Concurrent fetches of records of the same model with the same specification and context,
+issued in the same event-loop iteration, are merged into one call (the DataLoader
+pattern), which turns a hundred request handlers each loading one partner into one
+``web_read``. Merging needs the shared record cache: with the cache disabled, each fetch
+reads on its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Final
+
+import attrs
+
+from odoo_async.errors import NotFoundError
+from odoo_async.orm.cache import RecordStore
+from odoo_async.orm.spec import Spec
+
+__all__ = ["Loader"]
+
+COALESCE_MAX_IDS: Final = 2000
+
+Call = Callable[..., Awaitable[Any]]
+
+
+@attrs.define
+class _Batch:
+    ids: list[int] = attrs.Factory(list)
+    waiters: list[asyncio.Future[None]] = attrs.Factory(list)
+
+
+def _fill(store: RecordStore, spec: Spec, records: Sequence[Any]) -> None:
+    """Store the values of web_read answers (nested dicts) for ``spec``."""
+    for record in records:
+        if not isinstance(record, Mapping) or "id" not in record:
+            continue
+        values: dict[str, Any] = {}
+        for name, child in spec.fields.items():
+            if name not in record:
+                continue
+            raw = record[name]
+            if child is None:
+                values[name] = raw
+            elif isinstance(raw, list):
+                values[name] = [item["id"] if isinstance(item, Mapping) else item
+                                for item in raw]
+                _fill(store, child, [item for item in raw
+                                     if isinstance(item, Mapping) and len(item) > 1])
+            elif isinstance(raw, Mapping):
+                values[name] = raw.get("id", False)
+                _fill(store, child, [raw])
+            else:
+                values[name] = raw
+        store.update(spec.model, int(record["id"]), values)
+
+
+class Loader:
+    """Fetches records for one client. ``call(model, method, ids=..., context=...,
+    **params)`` sends a call."""
+
+    def __init__(self, call: Call, *, coalesce: bool = True, web_read: bool | None = None
+                 ) -> None:
+        self._call = call
+        self.coalesce = coalesce
+        self.web_read = web_read  # None: try, then remember whether the server has it
+        self._batches: dict[tuple[int, str], _Batch] = {}
+
+    # -- queries ---------------------------------------------------------------------
+
+    async def fetch_query(self, store: RecordStore, context: Mapping[str, Any], spec: Spec,
+                          domain: Any, *, order: str | None, limit: int | None,
+                          offset: int) -> list[int]:
+        """Search and read in one call; returns the ids found, in order.
+
+        Raises:
+            odoo_async.errors.OdooError: the call failed.
+        """
+        params: dict[str, Any] = {"domain": domain, "offset": offset}
+        if limit is not None:
+            params["limit"] = limit
+        if order:
+            params["order"] = order
+        if self.web_read is not False:
+            try:
+                answer = await self._call(spec.model, "web_search_read", context=context,
+                                          specification=spec.to_specification(),
+                                          count_limit=1, **params)
+            except NotFoundError as exc:
+                if not _method_missing(exc, "web_search_read"):
+                    raise
+                self.web_read = False
+            else:
+                self.web_read = True
+                records = answer.get("records", []) if isinstance(answer, Mapping) else []
+                _fill(store, spec, records)
+                return [int(record["id"]) for record in records]
+        rows = await self._call(spec.model, "search_read", context=context,
+                                fields=list(spec.fields), load=None, **params)
+        await self._fill_levels(store, context, spec, rows)
+        return [int(row["id"]) for row in rows]
+
+    # -- ids -------------------------------------------------------------------------
+
+    async def fetch_ids(self, store: RecordStore, context: Mapping[str, Any], spec: Spec,
+                        ids: Sequence[int]) -> None:
+        """Read ``ids`` with ``spec`` into ``store``; ids the server did not return are
+        marked missing.
+
+        Raises:
+            odoo_async.errors.OdooError: the call failed.
+        """
+        if not ids:
+            return
+        if not self.coalesce:
+            await self._read_ids(store, context, spec, list(dict.fromkeys(ids)))
+            return
+        key = (id(store), spec.key())
+        batch = self._batches.get(key)
+        if batch is None or len(batch.ids) >= COALESCE_MAX_IDS:
+            batch = self._batches[key] = _Batch()
+            asyncio.get_running_loop().call_soon(self._flush, key, batch, store, context,
+                                                 spec)
+        batch.ids.extend(ids)
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        batch.waiters.append(waiter)
+        await waiter
+
+    def _flush(self, key: tuple[int, str], batch: _Batch, store: RecordStore,
+               context: Mapping[str, Any], spec: Spec) -> None:
+        if self._batches.get(key) is batch:
+            del self._batches[key]
+        task = asyncio.ensure_future(
+            self._read_ids(store, context, spec, list(dict.fromkeys(batch.ids))))
+
+        def done(finished: asyncio.Future[None]) -> None:
+            error = None if finished.cancelled() else finished.exception()
+            for waiter in batch.waiters:
+                if waiter.done():
+                    continue
+                if finished.cancelled():
+                    waiter.cancel()
+                elif error is not None:
+                    waiter.set_exception(error)
+                else:
+                    waiter.set_result(None)
+
+        task.add_done_callback(done)
+
+    async def _read_ids(self, store: RecordStore, context: Mapping[str, Any], spec: Spec,
+                        ids: list[int]) -> None:
+        if self.web_read is not False:
+            try:
+                records = await self._call(spec.model, "web_read", ids=ids, context=context,
+                                           specification=spec.to_specification())
+            except NotFoundError as exc:
+                if not _method_missing(exc, "web_read"):
+                    raise
+                self.web_read = False
+            else:
+                self.web_read = True
+                _fill(store, spec, records)
+                found = {int(r["id"]) for r in records if isinstance(r, Mapping)}
+                store.mark_missing(spec.model, [i for i in ids if i not in found])
+                return
+        rows = await self._call(spec.model, "read", ids=ids, context=context,
+                                fields=list(spec.fields), load=None)
+        found = {int(row["id"]) for row in rows}
+        store.mark_missing(spec.model, [i for i in ids if i not in found])
+        await self._fill_levels(store, context, spec, rows)
+
+    # -- the fallback: one read per related model and level ---------------------------
+
+    async def _fill_levels(self, store: RecordStore, context: Mapping[str, Any], spec: Spec,
+                           rows: Sequence[Mapping[str, Any]]) -> None:
+        level: list[tuple[Spec, Sequence[Mapping[str, Any]]]] = [(spec, rows)]
+        while level:
+            wanted: dict[str, tuple[dict[str, Spec | None], set[int]]] = {}
+            for current, records in level:
+                for row in records:
+                    values = {name: row[name] for name in current.fields if name in row}
+                    store.update(current.model, int(row["id"]), values)
+                    for name, child in current.fields.items():
+                        if child is None:
+                            continue
+                        raw = row.get(name)
+                        related = raw if isinstance(raw, list) else [raw] if raw else []
+                        fields, ids = wanted.setdefault(child.model, ({}, set()))
+                        fields.update(child.fields)
+                        ids.update(int(i) for i in related if isinstance(i, int))
+            next_level: list[tuple[Spec, Sequence[Mapping[str, Any]]]] = []
+            reads = [(model, Spec(model, fields), sorted(ids))
+                     for model, (fields, ids) in wanted.items() if ids]
+            answers = await asyncio.gather(*(
+                self._call(model, "read", ids=ids, context=context, fields=list(sub.fields),
+                           load=None)
+                for model, sub, ids in reads))
+            for (_, sub, _), answer in zip(reads, answers, strict=True):
+                next_level.append((sub, answer))
+            level = next_level
+
+
+def _method_missing(error: NotFoundError, method: str) -> bool:
+    """Whether a 404 says the method does not exist (the web module is not installed)."""
+    return f".{method}'" in error.message and "does not exist" in error.message

@@ -1,0 +1,118 @@
+"""Field metadata (``fields_get``), loaded once per model and client, shared by views."""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Final
+
+import attrs
+
+__all__ = ["FIELD_ATTRIBUTES", "FieldInfo", "MetadataCache", "ModelInfo"]
+
+FIELD_ATTRIBUTES: Final = ("type", "string", "relation", "required", "readonly", "selection")
+RELATIONAL: Final = frozenset({"many2one", "one2many", "many2many"})
+
+
+@attrs.frozen
+class FieldInfo:
+    """What the recordset layer needs to know of a field."""
+
+    name: str
+    type: str
+    string: str = ""
+    relation: str | None = None
+    required: bool = False
+    readonly: bool = False
+    selection: tuple[tuple[str, str], ...] | None = None
+
+    @property
+    def relational(self) -> bool:
+        """many2one, one2many or many2many."""
+        return self.type in RELATIONAL
+
+    @property
+    def x2many(self) -> bool:
+        """one2many or many2many."""
+        return self.type in ("one2many", "many2many")
+
+    @classmethod
+    def from_fields_get(cls, name: str, description: Mapping[str, Any]) -> FieldInfo:
+        """Build from one entry of a ``fields_get`` answer."""
+        selection = description.get("selection")
+        return cls(
+            name=name,
+            type=str(description.get("type", "char")),
+            string=str(description.get("string") or name),
+            relation=description.get("relation") or None,
+            required=bool(description.get("required")),
+            readonly=bool(description.get("readonly")),
+            selection=(tuple((str(k), str(v)) for k, v in selection)
+                       if isinstance(selection, list) else None),
+        )
+
+
+@attrs.frozen
+class ModelInfo:
+    """The fields of one model."""
+
+    model: str
+    fields: Mapping[str, FieldInfo]
+
+    def field(self, name: str) -> FieldInfo:
+        """The field ``name``.
+
+        Raises:
+            ValueError: the model has no such field (with the closest names).
+        """
+        info = self.fields.get(name)
+        if info is None:
+            close = difflib.get_close_matches(name, list(self.fields), n=3)
+            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            raise ValueError(f"{self.model} has no field {name!r}{hint}")
+        return info
+
+
+Loader = Callable[[str], Awaitable[Mapping[str, Any]]]
+
+
+class MetadataCache:
+    """Model metadata by name; concurrent requests for one model share one call."""
+
+    def __init__(self, load: Loader) -> None:
+        self._load = load
+        self._models: dict[str, ModelInfo] = {}
+        self._pending: dict[str, asyncio.Future[ModelInfo]] = {}
+
+    def known(self, model: str) -> ModelInfo | None:
+        """The metadata if already loaded (no I/O)."""
+        return self._models.get(model)
+
+    async def get(self, model: str) -> ModelInfo:
+        """The metadata of ``model``, loading it (``fields_get``) the first time.
+
+        Raises:
+            odoo_async.errors.OdooError: the ``fields_get`` call failed.
+        """
+        found = self._models.get(model)
+        if found is not None:
+            return found
+        pending = self._pending.get(model)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[ModelInfo] = asyncio.get_running_loop().create_future()
+        self._pending[model] = future
+        try:
+            answer = await self._load(model)
+            info = ModelInfo(model, {name: FieldInfo.from_fields_get(name, description)
+                                     for name, description in answer.items()})
+            self._models[model] = info
+            future.set_result(info)
+            return info
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark it retrieved: having no other waiter is fine
+            raise
+        finally:
+            self._pending.pop(model, None)

@@ -1,0 +1,137 @@
+"""Models: ``client["res.partner"]``, the entry point of searches, creations and model
+methods."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from odoo_async.domain import Domain
+from odoo_async.orm.metadata import FieldInfo
+from odoo_async.orm.query import Query
+from odoo_async.orm.recordset import Recordset
+from odoo_async.transport.base import validate_method, validate_model
+from odoo_async.values import to_wire_vals
+
+if TYPE_CHECKING:
+    from odoo_async.orm.env import Environment
+
+__all__ = ["Model", "ModelMethod"]
+
+
+class ModelMethod:
+    """A public ``@api.model`` method, called without ids: ``await Model.default_get(...)``."""
+
+    def __init__(self, model: Model, name: str) -> None:
+        self._model = model
+        self._name = validate_method(name)
+
+    async def __call__(self, **params: Any) -> Any:
+        """Call the method and return its result as Odoo sent it.
+
+        Raises:
+            odoo_async.errors.OdooError: as ``Client.call``.
+        """
+        return await self._model.env.call(self._model.name, self._name, **params)
+
+    def __repr__(self) -> str:
+        return f"<method {self._model.name}.{self._name}>"
+
+
+class Model:
+    """One Odoo model seen through an environment. Creating one does no I/O."""
+
+    __slots__ = ("env", "name")
+
+    def __init__(self, env: Environment, name: str) -> None:
+        """Raises:
+            ValueError, TypeError: an invalid model name.
+        """
+        self.env = env
+        self.name = validate_model(name)
+
+    def __repr__(self) -> str:
+        return f"Model({self.name!r})"
+
+    def __getattr__(self, name: str) -> ModelMethod:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return ModelMethod(self, name)
+
+    def with_context(self, **values: Any) -> Model:
+        """The same model with more context."""
+        return Model(self.env.with_context(**values), self.name)
+
+    def search(self, domain: Domain | Sequence[Any] | None = None, *,
+               order: str | None = None, limit: int | None = None, offset: int = 0) -> Query:
+        """A lazy search (nothing is sent until it is awaited or fetched).
+
+        Raises:
+            ValueError, TypeError: an invalid domain, limit or offset.
+        """
+        query = Query(self.env, self.name, Domain(domain if domain is not None else []))
+        if order is not None:
+            query = query.order(order)
+        return query.limit(limit).offset(offset)
+
+    async def search_count(self, domain: Domain | Sequence[Any] | None = None) -> int:
+        """How many records match ``domain``.
+
+        Raises:
+            ValueError, TypeError: an invalid domain.
+            odoo_async.errors.OdooError: the call failed.
+        """
+        return await self.search(domain).count()
+
+    def browse(self, ids: int | Iterable[int]) -> Recordset:
+        """The records with these ids (no I/O: nothing says they exist).
+
+        Raises:
+            TypeError, ValueError: ids that are not positive ints.
+        """
+        return Recordset(self.env, self.name, [ids] if isinstance(ids, int) else ids)
+
+    async def create(self, values: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+                     ) -> Recordset:
+        """Create one record (a dict) or several (a list of dicts) in one call.
+
+        Raises:
+            TypeError, ValueError: values that cannot be sent.
+            odoo_async.errors.OdooError: the call failed.
+        """
+        rows: list[Mapping[str, Any]] = (
+            [values] if isinstance(values, Mapping) else list(values))
+        vals_list = [to_wire_vals(row, where=f"values[{i}]") for i, row in enumerate(rows)]
+        ids = await self.env.call(self.name, "create", vals_list=vals_list)
+        return Recordset(self.env, self.name, ids if isinstance(ids, list) else [ids])
+
+    async def default_get(self, fields: Sequence[str]) -> dict[str, Any]:
+        """Default values Odoo would give ``fields`` of a new record.
+
+        Raises:
+            odoo_async.errors.OdooError: the call failed.
+        """
+        result: dict[str, Any] = await self.env.call(self.name, "default_get",
+                                                     fields=list(fields))
+        return result
+
+    async def fields(self) -> Mapping[str, FieldInfo]:
+        """The model's fields (``fields_get``, once per client).
+
+        Raises:
+            odoo_async.errors.OdooError: the call failed.
+        """
+        return (await self.env.model_info(self.name)).fields
+
+    async def name_search(self, name: str = "", domain: Domain | Sequence[Any] | None = None,
+                          *, operator: str = "ilike", limit: int = 100
+                          ) -> list[tuple[int, str]]:
+        """``(id, display name)`` pairs of records whose name matches.
+
+        Raises:
+            odoo_async.errors.OdooError: the call failed.
+        """
+        pairs = await self.env.call(self.name, "name_search", name=name,
+                                    domain=Domain(domain or []), operator=operator,
+                                    limit=limit)
+        return [(int(pair[0]), str(pair[1])) for pair in pairs]

@@ -1,0 +1,366 @@
+"""Recordsets: ordered sets of records of one model, with synchronous access to fetched
+fields and asynchronous calls for everything that talks to Odoo."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, overload
+
+from odoo_async.errors import FieldNotLoadedError, MissingError
+from odoo_async.orm.cache import MISSING
+from odoo_async.orm.metadata import FieldInfo
+from odoo_async.orm.spec import compile_paths
+from odoo_async.transport.base import validate_method, validate_model
+from odoo_async.values import from_wire, to_wire_vals
+
+if TYPE_CHECKING:
+    from odoo_async.orm.env import Environment
+
+__all__ = ["RecordMethod", "Recordset"]
+
+
+def _ids_of(ids: Any) -> list[int]:
+    from odoo_async.client import normalize_ids
+
+    return list(dict.fromkeys(normalize_ids(ids)))
+
+
+class RecordMethod:
+    """A public method of a model, bound to records: ``await records.action_confirm()``."""
+
+    def __init__(self, records: Recordset, name: str) -> None:
+        self._records = records
+        self._name = validate_method(name)
+
+    async def __call__(self, **params: Any) -> Any:
+        """Call the method on the records (their ids are sent) and return its result.
+
+        The records' cached values are dropped: the method may have changed them.
+
+        Raises:
+            odoo_async.errors.OdooError: as ``Client.call``.
+        """
+        records = self._records
+        try:
+            return await records.env.call(records._name, self._name, ids=records.ids, **params)
+        finally:
+            records.env.state.cache.invalidate(records._name, records.ids)
+
+    def __repr__(self) -> str:
+        return f"<method {self._records._name}.{self._name} of {self._records!r}>"
+
+
+class Recordset:
+    """Records of one model, in order, without duplicates.
+
+    Behaves like Odoo's recordsets: ``len``, truth, iteration (single records), indexing
+    and slicing, ``in``, ``|``, ``&``, ``-``, equality. Fields that were fetched read as
+    attributes with no I/O (``partner.country_id.name``); a many2one gives a recordset of
+    zero or one record, an x2many a recordset, dates ``date``/``datetime`` objects and
+    ``False`` gives ``None`` (except for booleans). Any other public name is a method of
+    the model, called on these records: ``await order.action_confirm()``.
+    """
+
+    __slots__ = ("_ids", "_name", "env")
+
+    def __init__(self, env: Environment, model: str, ids: Iterable[int] = ()) -> None:
+        """Raises:
+            TypeError, ValueError: an invalid model name or ids.
+        """
+        self.env = env
+        self._name = validate_model(model)
+        self._ids: tuple[int, ...] = tuple(_ids_of(list(ids)))
+
+    # -- identity --------------------------------------------------------------------
+
+    @property
+    def ids(self) -> list[int]:
+        """The record ids, in order."""
+        return list(self._ids)
+
+    @property
+    def id(self) -> int | bool:
+        """The id of a single record; ``False`` for an empty recordset.
+
+        Raises:
+            ValueError: more than one record.
+        """
+        if not self._ids:
+            return False
+        return self.ensure_one()._ids[0]
+
+    def _new(self, ids: Iterable[int]) -> Recordset:
+        return Recordset(self.env, self._name, ids)
+
+    def __repr__(self) -> str:
+        return f"{self._name}{self._ids!r}"
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __bool__(self) -> bool:
+        return bool(self._ids)
+
+    def __iter__(self) -> Iterator[Recordset]:
+        for record_id in self._ids:
+            yield self._new([record_id])
+
+    @overload
+    def __getitem__(self, index: int) -> Recordset: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Recordset: ...
+
+    def __getitem__(self, index: int | slice) -> Recordset:
+        if isinstance(index, slice):
+            return self._new(self._ids[index])
+        return self._new([self._ids[index]])
+
+    def __contains__(self, item: object) -> bool:
+        if isinstance(item, Recordset):
+            if item._name != self._name:
+                raise TypeError(f"cannot look for {item._name} records in {self._name}")
+            return all(i in self._ids for i in item._ids)
+        return item in self._ids
+
+    def _same_model(self, other: object) -> Recordset:
+        if not isinstance(other, Recordset) or other._name != self._name:
+            raise TypeError(f"cannot combine {self._name} records with {other!r}")
+        return other
+
+    def __or__(self, other: Recordset) -> Recordset:
+        return self._new([*self._ids, *self._same_model(other)._ids])
+
+    def __and__(self, other: Recordset) -> Recordset:
+        theirs = set(self._same_model(other)._ids)
+        return self._new([i for i in self._ids if i in theirs])
+
+    def __sub__(self, other: Recordset) -> Recordset:
+        theirs = set(self._same_model(other)._ids)
+        return self._new([i for i in self._ids if i not in theirs])
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Recordset):
+            return NotImplemented
+        return self._name == other._name and set(self._ids) == set(other._ids)
+
+    def __hash__(self) -> int:
+        return hash((self._name, frozenset(self._ids)))
+
+    def ensure_one(self) -> Recordset:
+        """This recordset, if it holds exactly one record.
+
+        Raises:
+            ValueError: zero or several records.
+        """
+        if len(self._ids) != 1:
+            raise ValueError(f"Expected singleton: {self!r}")
+        return self
+
+    def with_context(self, **values: Any) -> Recordset:
+        """The same records seen with more context (values are cached per context)."""
+        return Recordset(self.env.with_context(**values), self._name, self._ids)
+
+    # -- fields ----------------------------------------------------------------------
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        info = self.env.state.metadata.known(self._name)
+        if info is not None and name in info.fields:
+            return self._value(info.fields[name])
+        return RecordMethod(self, name)
+
+    def _value(self, field: FieldInfo) -> Any:
+        record_id = self.ensure_one()._ids[0]
+        if field.name == "id":
+            return record_id
+        store = self.env.store
+        raw = store.get(self._name, record_id, field.name)
+        if raw is MISSING:
+            if store.is_missing(self._name, record_id):
+                raise MissingError.for_records(self._name, [record_id])
+            raise FieldNotLoadedError(self._name, field.name)
+        if field.relational:
+            assert field.relation is not None
+            ids = raw if isinstance(raw, list) else [raw] if raw else []
+            return Recordset(self.env, field.relation, ids)
+        return from_wire(raw, field.type)
+
+    def _missing_ids(self) -> list[int]:
+        store = self.env.store
+        return [i for i in self._ids if store.is_missing(self._name, i)]
+
+    def mapped(self, path: str) -> Any:
+        """The values of a dotted field path over every record (no I/O).
+
+        A path ending on a relational field gives the union of the related records;
+        any other path a list of values, one per record reached.
+
+        Raises:
+            FieldNotLoadedError: a field on the path was not fetched.
+            MissingError: a record on the path is gone.
+            ValueError: an unknown field.
+        """
+        head, _, rest = path.partition(".")
+        info = self.env.state.metadata.known(self._name)
+        if info is None:
+            raise FieldNotLoadedError(self._name, head)
+        field = info.field(head)
+        values = [record._value(field) for record in self]
+        if field.relational:
+            assert field.relation is not None
+            merged = Recordset(self.env, field.relation,
+                               [i for value in values for i in value._ids])
+            return merged.mapped(rest) if rest else merged
+        if rest:
+            raise ValueError(f"{self._name}.{head} is not relational: cannot follow {path!r}")
+        return values
+
+    def filtered(self, predicate: Callable[[Recordset], Any] | str) -> Recordset:
+        """The records for which ``predicate(record)`` is true; a field name keeps the
+        records whose field is set (no I/O).
+
+        Raises:
+            FieldNotLoadedError: the predicate read a field that was not fetched.
+        """
+        if isinstance(predicate, str):
+            path = predicate
+            return self._new([r._ids[0] for r in self if _truthy(r.mapped(path))])
+        return self._new([r._ids[0] for r in self if predicate(r)])
+
+    def sorted(self, key: Callable[[Recordset], Any] | str | None = None, *,
+               reverse: bool = False) -> Recordset:
+        """The records sorted by ``key`` (a function of a record, or a field name; the
+        current order when None), with no I/O.
+
+        Raises:
+            FieldNotLoadedError: the key read a field that was not fetched.
+        """
+        if key is None:
+            return self._new(reversed(self._ids)) if reverse else self
+        if isinstance(key, str):
+            name = key
+            ordered = sorted(self, key=lambda r: _sort_value(r.mapped(name)), reverse=reverse)
+        else:
+            ordered = sorted(self, key=key, reverse=reverse)
+        return self._new([r._ids[0] for r in ordered])
+
+    # -- I/O -------------------------------------------------------------------------
+
+    async def fetch(self, *paths: str) -> Recordset:
+        """Read ``paths`` (``"name"``, ``"country_id.code"``, ``"child_ids.email"``) of
+        every record in one call, fill the cache, and return the records (this recordset;
+        with the cache disabled, an equal one that holds the values).
+
+        Records the server no longer has are remembered as missing: reading their fields
+        raises :class:`MissingError`.
+
+        Raises:
+            ValueError: no path, or an unknown field (checked before reading records).
+            odoo_async.errors.OdooError: a call failed.
+        """
+        if not paths:
+            raise ValueError("fetch() needs at least one field path")
+        spec = await compile_paths(self._name, paths, self.env.model_info)
+        env = self.env.for_fetch()
+        await env.state.loader.fetch_ids(env.store, env.context, spec, list(self._ids))
+        return self if env is self.env else Recordset(env, self._name, self._ids)
+
+    async def refresh(self, *paths: str) -> Recordset:
+        """Forget the cached values of these records and fetch again ``paths`` (by
+        default the fields that were cached).
+
+        Raises:
+            odoo_async.errors.OdooError: a call failed.
+        """
+        store = self.env.store
+        cached = set(paths)
+        for record_id in self._ids:
+            cached |= store.fields(self._name, record_id)
+        self.env.state.cache.invalidate(self._name, self._ids)
+        return await self.fetch(*sorted(cached)) if cached else self
+
+    async def read(self, fields: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """Odoo's ``read``: one dict per existing record, values as Odoo sends them.
+
+        Raises:
+            odoo_async.errors.OdooError: the call failed.
+        """
+        if not self._ids:
+            return []
+        result: list[dict[str, Any]] = await self.env.call(
+            self._name, "read", ids=self.ids, fields=list(fields) if fields else None)
+        return result
+
+    async def write(self, values: Mapping[str, Any]) -> bool:
+        """Write ``values`` on every record (``None`` means empty) and drop their cached
+        values.
+
+        Raises:
+            TypeError, ValueError: values that cannot be sent.
+            odoo_async.errors.OdooError: the call failed (MissingError for deleted records).
+        """
+        vals = to_wire_vals(values)
+        if not self._ids:
+            return True
+        try:
+            await self.env.call(self._name, "write", ids=self.ids, vals=vals)
+        finally:
+            self.env.state.cache.invalidate(self._name, self._ids)
+        return True
+
+    async def unlink(self) -> bool:
+        """Delete the records; they read as missing afterwards.
+
+        Raises:
+            odoo_async.errors.OdooError: the call failed.
+        """
+        if not self._ids:
+            return True
+        await self.env.call(self._name, "unlink", ids=self.ids)
+        self.env.state.cache.mark_missing(self._name, self._ids)
+        return True
+
+    async def copy(self, default: Mapping[str, Any] | None = None) -> Recordset:
+        """Duplicate the records; returns the copies.
+
+        Raises:
+            odoo_async.errors.OdooError: the call failed.
+        """
+        params = {"default": to_wire_vals(default)} if default else {}
+        new_ids = await self.env.call(self._name, "copy", ids=self.ids, **params)
+        return self._new(new_ids if isinstance(new_ids, list) else [new_ids])
+
+    async def exists(self) -> Recordset:
+        """The records that still exist, archived ones included (one ``search``: Odoo's
+        ``exists`` cannot be called remotely).
+
+        Raises:
+            odoo_async.errors.OdooError: the call failed.
+        """
+        if not self._ids:
+            return self
+        everything = self.env.with_context(active_test=False)
+        found = set(await everything.call(self._name, "search",
+                                          domain=[("id", "in", self.ids)]))
+        gone = [i for i in self._ids if i not in found]
+        if gone:
+            self.env.state.cache.mark_missing(self._name, gone)
+        return self._new([i for i in self._ids if i in found])
+
+    def __odoo_json__(self) -> list[int]:
+        return self.ids
+
+
+def _truthy(values: Any) -> bool:
+    if isinstance(values, Recordset):
+        return bool(values)
+    return any(v not in (None, False, "", 0) for v in values)
+
+
+def _sort_value(values: Any) -> Any:
+    if isinstance(values, Recordset):
+        return values.ids
+    value = values[0] if values else None
+    return (value is None, value)

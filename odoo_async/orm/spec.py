@@ -1,0 +1,95 @@
+"""Compiling dotted field paths into one nested read specification.
+
+``("name", "country_id.name", "child_ids.email")`` on res.partner becomes the tree::
+
+    name
+    country_id -> res.country: name
+    child_ids  -> res.partner: email
+
+which is sent as Odoo's ``web_read`` specification (``{"name": {}, "country_id":
+{"fields": {"name": {}}}, ...}``) or, without the web module, as one ``read`` per level.
+A relational field named without sub-fields reads its ``display_name``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from odoo_async.orm.metadata import ModelInfo
+
+__all__ = ["Spec", "compile_paths"]
+
+
+@attrs.frozen
+class Spec:
+    """The fields to read on one model; relational fields carry the spec of their comodel."""
+
+    model: str
+    fields: Mapping[str, Spec | None]
+
+    def to_specification(self) -> dict[str, Any]:
+        """Odoo's ``web_read`` specification."""
+        result: dict[str, Any] = {}
+        for name, child in self.fields.items():
+            result[name] = {} if child is None else {"fields": child.to_specification()}
+        return result
+
+    def key(self) -> str:
+        """A canonical text form, to recognise identical specifications."""
+        parts = [name if child is None else f"{name}({child.key()})"
+                 for name, child in sorted(self.fields.items())]
+        return f"{self.model}:{','.join(parts)}"
+
+    def models(self) -> set[str]:
+        """Every model the spec reads."""
+        found = {self.model}
+        for child in self.fields.values():
+            if child is not None:
+                found |= child.models()
+        return found
+
+
+def _split(paths: Iterable[str]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for path in paths:
+        if not isinstance(path, str) or not path or any(not p for p in path.split(".")):
+            raise ValueError(f"invalid field path {path!r}")
+        head, _, rest = path.partition(".")
+        grouped.setdefault(head, [])
+        if rest:
+            grouped[head].append(rest)
+    return grouped
+
+
+async def compile_paths(model: str, paths: Iterable[str],
+                        metadata: Callable[[str], Awaitable[ModelInfo]]) -> Spec:
+    """Validate ``paths`` against the models' fields and build the :class:`Spec`.
+
+    Raises:
+        ValueError: an empty path, an unknown field (with close names), or a path that
+            goes on after a field that is not relational.
+        odoo_async.errors.OdooError: loading the metadata failed.
+    """
+    grouped = _split(paths)
+    info = await metadata(model)
+    children: dict[str, Any] = {}
+    for head, rests in grouped.items():
+        field = info.field(head)
+        if rests and not field.relational:
+            raise ValueError(f"{model}.{head} is a {field.type} field: the path "
+                             f"{head}.{rests[0]} cannot go further")
+        if field.relational:
+            assert field.relation is not None
+            children[head] = compile_paths(field.relation, rests or ["display_name"],
+                                           metadata)
+        else:
+            children[head] = None
+    resolved = await asyncio.gather(*(v for v in children.values() if v is not None))
+    iterator = iter(resolved)
+    fields = {name: (None if value is None else next(iterator))
+              for name, value in children.items()}
+    return Spec(model, fields)
