@@ -221,6 +221,12 @@ async def test_refresh(fake_odoo: FakeOdoo, odoo_client: Client) -> None:
     assert acme.phone != "+32 2 000"  # cached
     await acme.refresh()
     assert acme.phone == "+32 2 000"
+    await acme.write({"phone": "+32 2 111"})  # drops the cached values...
+    with pytest.raises(FieldNotLoadedError):
+        _ = acme.phone
+    await acme.refresh("email")  # ...which refresh reads again, with what is asked
+    assert (acme.name, acme.phone, acme.email) == ("Acme Corporation", "+32 2 111",
+                                                   "acme_corp@yourcompany.example.com")
 
 
 async def test_with_context_views_share_ids_not_values(odoo_client: Client) -> None:

@@ -35,6 +35,7 @@ class RecordStore:
         self._values: collections.OrderedDict[tuple[str, int], dict[str, Any]] = (
             collections.OrderedDict())
         self._missing: set[tuple[str, int]] = set()
+        self._dropped: dict[tuple[str, int], set[str]] = {}
 
     def __len__(self) -> int:
         return len(self._values)
@@ -48,13 +49,20 @@ class RecordStore:
         return values[field]
 
     def fields(self, model: str, record_id: int) -> frozenset[str]:
-        """The fields cached for a record."""
-        return frozenset(self._values.get((model, record_id), ()))
+        """The fields cached for a record, and those dropped by an invalidation (what a
+        refresh reads again)."""
+        key = (model, record_id)
+        return frozenset(self._values.get(key, ())) | frozenset(self._dropped.get(key, ()))
 
     def update(self, model: str, record_id: int, values: Mapping[str, Any]) -> None:
         """Store values of a record (it exists, then)."""
         key = (model, record_id)
         self._missing.discard(key)
+        dropped = self._dropped.get(key)
+        if dropped is not None:
+            dropped.difference_update(values)
+            if not dropped:
+                del self._dropped[key]
         self._values.setdefault(key, {}).update(values)
         self._values.move_to_end(key)
         if self.max_records is not None:
@@ -69,6 +77,7 @@ class RecordStore:
         """Remember records as deleted (and forget their values)."""
         for record_id in ids:
             self._values.pop((model, record_id), None)
+            self._dropped.pop((model, record_id), None)
             self._missing.add((model, record_id))
 
     def invalidate(self, model: str, ids: Iterable[int] | None = None,
@@ -79,17 +88,22 @@ class RecordStore:
                 else [(model, record_id) for record_id in ids])
         names = None if fields is None else list(fields)
         for key in keys:
+            cached = self._values.get(key, {})
+            dropped = set(cached) if names is None else {n for n in names if n in cached}
+            if dropped:
+                self._dropped.setdefault(key, set()).update(dropped)
             if names is None:
                 self._values.pop(key, None)
                 self._missing.discard(key)
-            elif key in self._values:
+            else:
                 for name in names:
-                    self._values[key].pop(name, None)
+                    cached.pop(name, None)
 
     def clear(self) -> None:
         """Forget everything."""
         self._values.clear()
         self._missing.clear()
+        self._dropped.clear()
 
 
 class RecordCache:

@@ -268,8 +268,9 @@ class Recordset:
         return self if env is self.env else Recordset(env, self._name, self._ids)
 
     async def refresh(self, *paths: str) -> Recordset:
-        """Forget the cached values of these records and fetch again ``paths`` (by
-        default the fields that were cached).
+        """Forget the cached values of these records and fetch again the fields that were
+        fetched for them (even if a write or a method call dropped them since), plus
+        ``paths``.
 
         Raises:
             odoo_async.errors.OdooError: a call failed.

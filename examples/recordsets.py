@@ -1,0 +1,55 @@
+"""Recordsets: read a whole object graph in one call, then use it with no I/O.
+
+Runs against the embedded fake Odoo 19 server (or your own: set ODOO_URL, ODOO_API_KEY,
+ODOO_DB).
+
+    python examples/recordsets.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from odoo_async import Client, F
+from odoo_async.testing import FakeOdoo
+
+
+async def run(odoo: Client) -> None:
+    Partner = odoo["res.partner"]
+    companies = await Partner.search(F.is_company == True, order="name", limit=5).fetch(  # noqa: E712
+        "name", "country_id.code", "child_ids.name", "child_ids.email")
+    for company in companies:
+        contacts = ", ".join(company.child_ids.sorted("name").mapped("name")) or "no contacts"
+        print(f"{company.name} [{company.country_id.code or '--'}]: {contacts}")
+
+    # a web app: many handlers each load one partner; the reads become one call
+    async def handler(partner_id: int) -> str:
+        [partner] = await Partner.browse(partner_id).fetch("display_name", "email")
+        return f"{partner.display_name} <{partner.email}>"
+
+    pages = await asyncio.gather(*(handler(i) for i in companies.mapped("child_ids").ids))
+    print(f"{len(pages)} handlers served, e.g. {pages[0]}")
+
+    orders = await odoo["sale.order"].search(F.state == "draft").fetch(
+        "name", "amount_total", "partner_id.name")
+    biggest = orders.sorted("amount_total", reverse=True)[:1]
+    print(f"biggest quotation: {biggest.name} for {biggest.partner_id.name}, "
+          f"{biggest.amount_total:.2f}")
+    await biggest.action_confirm()
+    await biggest.refresh("state")  # what was fetched, and the state
+    print(f"{biggest.name} is now {biggest.state}")
+
+
+async def main() -> None:
+    if os.environ.get("ODOO_URL"):
+        async with Client(os.environ["ODOO_URL"], os.environ["ODOO_API_KEY"],
+                          os.environ.get("ODOO_DB")) as odoo:
+            await run(odoo)
+        return
+    async with FakeOdoo() as fake, Client(fake.url, fake.api_key) as odoo:
+        await run(odoo)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
