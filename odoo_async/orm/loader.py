@@ -27,6 +27,7 @@ from odoo_async.orm.spec import Spec
 __all__ = ["Loader"]
 
 COALESCE_MAX_IDS: Final = 2000
+_UNAVAILABLE: Final = object()
 
 Call = Callable[..., Awaitable[Any]]
 
@@ -73,6 +74,21 @@ class Loader:
         self.web_read = web_read  # None: try, then remember whether the server has it
         self._batches: dict[tuple[int, str], _Batch] = {}
 
+    async def _web(self, model: str, method: str, **params: Any) -> Any:
+        """Call a method of the web module; ``_UNAVAILABLE`` when the server lacks it (and
+        from then on, without asking again)."""
+        if self.web_read is False:
+            return _UNAVAILABLE
+        try:
+            answer = await self._call(model, method, **params)
+        except NotFoundError as exc:
+            if not _method_missing(exc, method):
+                raise
+            self.web_read = False
+            return _UNAVAILABLE
+        self.web_read = True
+        return answer
+
     # -- queries ---------------------------------------------------------------------
 
     async def fetch_query(self, store: RecordStore, context: Mapping[str, Any], spec: Spec,
@@ -88,20 +104,13 @@ class Loader:
             params["limit"] = limit
         if order:
             params["order"] = order
-        if self.web_read is not False:
-            try:
-                answer = await self._call(spec.model, "web_search_read", context=context,
-                                          specification=spec.to_specification(),
-                                          count_limit=1, **params)
-            except NotFoundError as exc:
-                if not _method_missing(exc, "web_search_read"):
-                    raise
-                self.web_read = False
-            else:
-                self.web_read = True
-                records = answer.get("records", []) if isinstance(answer, Mapping) else []
-                _fill(store, spec, records)
-                return [int(record["id"]) for record in records]
+        answer = await self._web(spec.model, "web_search_read", context=context,
+                                 specification=spec.to_specification(), count_limit=1,
+                                 **params)
+        if answer is not _UNAVAILABLE:
+            records = answer.get("records", []) if isinstance(answer, Mapping) else []
+            _fill(store, spec, records)
+            return [int(record["id"]) for record in records]
         rows = await self._call(spec.model, "search_read", context=context,
                                 fields=list(spec.fields), load=None, **params)
         await self._fill_levels(store, context, spec, rows)
@@ -156,20 +165,13 @@ class Loader:
 
     async def _read_ids(self, store: RecordStore, context: Mapping[str, Any], spec: Spec,
                         ids: list[int]) -> None:
-        if self.web_read is not False:
-            try:
-                records = await self._call(spec.model, "web_read", ids=ids, context=context,
-                                           specification=spec.to_specification())
-            except NotFoundError as exc:
-                if not _method_missing(exc, "web_read"):
-                    raise
-                self.web_read = False
-            else:
-                self.web_read = True
-                _fill(store, spec, records)
-                found = {int(r["id"]) for r in records if isinstance(r, Mapping)}
-                store.mark_missing(spec.model, [i for i in ids if i not in found])
-                return
+        records = await self._web(spec.model, "web_read", ids=ids, context=context,
+                                  specification=spec.to_specification())
+        if records is not _UNAVAILABLE:
+            _fill(store, spec, records)
+            found = {int(r["id"]) for r in records if isinstance(r, Mapping)}
+            store.mark_missing(spec.model, [i for i in ids if i not in found])
+            return
         rows = await self._call(spec.model, "read", ids=ids, context=context,
                                 fields=list(spec.fields), load=None)
         found = {int(row["id"]) for row in rows}

@@ -44,14 +44,6 @@ class Spec:
                  for name, child in sorted(self.fields.items())]
         return f"{self.model}:{','.join(parts)}"
 
-    def models(self) -> set[str]:
-        """Every model the spec reads."""
-        found = {self.model}
-        for child in self.fields.values():
-            if child is not None:
-                found |= child.models()
-        return found
-
 
 def _split(paths: Iterable[str]) -> dict[str, list[str]]:
     grouped: dict[str, list[str]] = {}

@@ -109,12 +109,6 @@ class MethodRegistry:
         return sorted(name for name in self._methods
                       if self.get(model, name, has_active=has_active) is not None)
 
-    def copy(self) -> MethodRegistry:
-        """An independent copy (each fake server gets its own)."""
-        clone = MethodRegistry()
-        clone._methods = {name: list(specs) for name, specs in self._methods.items()}
-        return clone
-
 
 # -- generic ORM methods -----------------------------------------------------------------
 

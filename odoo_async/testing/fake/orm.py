@@ -48,12 +48,6 @@ class Env:
         self.context: dict[str, Any] = dict(context or {})
         self.searcher = Searcher(db)
 
-    def sudo(self) -> Env:
-        """The same environment as the superuser."""
-        from odoo_async.testing.fake.users import SUPERUSER
-
-        return Env(self.db, self.rules, SUPERUSER, self.context)
-
     def with_context(self, **values: Any) -> Env:
         """The same environment with more context."""
         return Env(self.db, self.rules, self.user, {**self.context, **values})
@@ -83,11 +77,6 @@ class Env:
             f"You are not allowed to {VERBS[operation]} '{description}' ({model}) records.\n\n"
             f"This operation is allowed for the following groups:\n\t- {group}\n\n"
             "Contact your administrator to request access if necessary.")
-
-    def existing(self, model: str, ids: Iterable[int]) -> list[int]:
-        """``ids`` that exist, in the given order (missing ones dropped)."""
-        table = self.db[model]
-        return [rid for rid in ids if rid in table]
 
     def ensure_exist(self, model: str, ids: Sequence[int]) -> None:
         """Raise Odoo's MissingError when any id does not exist.
@@ -462,17 +451,14 @@ class Env:
             if field is None:
                 raise ValueError(f"Invalid field {name!r} on {model!r}")
             resolved.append(field)
+        return [{"id": row["id"], **{field.name: self.value(model, row, field, load=load)
+                                     for field in resolved}}
+                for row in self._rows(model, ids)]
+
+    def _rows(self, model: str, ids: Sequence[int]) -> list[Record]:
+        """The rows of the ids that exist, in the order given, without duplicates."""
         table = self.db[model]
-        result = []
-        for record_id in dict.fromkeys(ids):
-            row = table.get(record_id)
-            if row is None:
-                continue
-            values: dict[str, Any] = {"id": record_id}
-            for field in resolved:
-                values[field.name] = self.value(model, row, field, load=load)
-            result.append(values)
-        return result
+        return [table.rows[rid] for rid in dict.fromkeys(ids) if rid in table]
 
     def web_read(self, model: str, ids: Sequence[int], specification: Mapping[str, Any]
                  ) -> list[dict[str, Any]]:
@@ -487,17 +473,10 @@ class Env:
         for name in specification:
             if name not in definition.fields:
                 raise ValueError(f"Invalid field {name!r} on {model!r}")
-        table = self.db[model]
-        result = []
-        for record_id in dict.fromkeys(ids):
-            row = table.get(record_id)
-            if row is None:
-                continue
-            values: dict[str, Any] = {"id": record_id}
-            for name, sub in specification.items():
-                values[name] = self._web_value(model, row, definition.fields[name], sub or {})
-            result.append(values)
-        return result
+        return [{"id": row["id"], **{name: self._web_value(model, row, definition.fields[name],
+                                                            sub or {})
+                                     for name, sub in specification.items()}}
+                for row in self._rows(model, ids)]
 
     def _web_value(self, model: str, row: Record, field: FieldDef, spec: Mapping[str, Any]
                    ) -> Any:
