@@ -118,9 +118,10 @@ class Domain:
     give the constants.
 
     Raises:
-        ValueError: an unknown operator, an item that is not a 3-item condition nor an
-            operator, an operator lacking operands; the message points at the item.
-        TypeError: not a list, tuple, Domain or bool; a field name that is not a string.
+        ValueError: an item of the list is wrong (an unknown operator, an item that is
+            neither a 3-item condition nor an operator, an operator lacking operands, a
+            field or operator that is not a string); the message points at the item.
+        TypeError: not a list, tuple, Domain or bool.
     """
 
     __slots__ = ()
@@ -515,11 +516,12 @@ def _parse(arg: Any) -> Domain:
             try:
                 stack.append(DomainCondition(*item))
             except (TypeError, ValueError) as exc:
-                raise type(exc)(f"{where}: {exc}") from None
+                raise ValueError(f"{where}: {exc}") from None
         elif isinstance(item, Domain):
             stack.append(item)
         else:
-            raise TypeError(f"{where}: {_describe(item)} is neither a condition nor an operator")
+            raise ValueError(f"{where}: {_describe(item)} is neither a condition nor an "
+                             "operator")
     return DomainAnd.apply(reversed(stack))
 
 
