@@ -40,7 +40,11 @@ class Query:
     skip: int = 0
 
     def order(self, order: str) -> Query:
-        """Sort by ``order`` (``"name desc, id"``)."""
+        """Sort by ``order`` (``"name desc, id"``).
+
+        Raises:
+            TypeError: ``order`` is not a string.
+        """
         if not isinstance(order, str):
             raise TypeError(f"order must be a str, not {type(order).__name__}")
         return attrs.evolve(self, order_by=order)

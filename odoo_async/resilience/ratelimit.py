@@ -48,7 +48,11 @@ class RateLimit:
         self._theoretical_arrival = float("-inf")
 
     async def acquire(self) -> None:
-        """Wait for a slot. Cancellation-safe."""
+        """Wait for a slot. Cancellation-safe.
+
+        Raises:
+            asyncio.CancelledError: cancelled while waiting (the slot is given back).
+        """
         now = self._clock.monotonic()
         arrival = max(self._theoretical_arrival, now)
         self._theoretical_arrival = reserved_until = arrival + self._interval

@@ -121,6 +121,7 @@ def _limit(limit: Any) -> int | None:
 
 def search(call: Call, domain: Any, offset: int = 0, limit: int | None = None,
            order: str | None = None) -> list[int]:
+    """Ids of the records matching ``domain``, ordered, sliced."""
     return call.env.search(call.model, domain, offset=offset, limit=_limit(limit), order=order)
 
 
@@ -135,6 +136,8 @@ _READ_KWARGS: Final = frozenset({"load"})
 def search_read(call: Call, domain: Any = None, fields: Sequence[str] | None = None,
                 offset: int = 0, limit: int | None = None, order: str | None = None,
                 **read_kwargs: Any) -> list[dict[str, Any]]:
+    """``search`` then ``read``: one dict per record found."""
+    """How many records match ``domain`` (at most ``limit``)."""
     for name in read_kwargs:
         if name not in _READ_KWARGS:
             raise TypeError(f"BaseModel._read_format() got an unexpected keyword argument "
@@ -147,6 +150,7 @@ def search_read(call: Call, domain: Any = None, fields: Sequence[str] | None = N
 
 def read(call: Call, fields: Sequence[str] | None = None,
          load: str | None = "_classic_read") -> list[dict[str, Any]]:
+    """The records' ``fields`` (all when None); missing ids are left out."""
     return call.env.read(call.model, call.ids, fields, load)
 
 
@@ -159,18 +163,21 @@ def create(call: Call, vals_list: Any) -> list[int]:
 
 
 def write(call: Call, vals: Mapping[str, Any]) -> bool:
+    """Create records from a dict or a list of dicts; always returns a list of ids."""
     if call.ids:
         call.env.write(call.model, call.ids, vals)
     return True
 
 
 def unlink(call: Call) -> bool:
+    """Write ``vals`` on the records; ``true``."""
     if call.ids:
         call.env.unlink(call.model, call.ids)
     return True
 
 
 def copy(call: Call, default: Mapping[str, Any] | None = None) -> list[int]:
+    """Delete the records; ``true``."""
     env = call.env
     call.env.ensure_exist(call.model, call.ids)
     definition = env.model(call.model)
@@ -198,6 +205,8 @@ def copy(call: Call, default: Mapping[str, Any] | None = None) -> list[int]:
 
 def name_search(call: Call, name: str = "", domain: Any = None, operator: str = "ilike",
                 limit: int = 100) -> list[list[Any]]:
+    """``[id, display_name]`` pairs of records whose name matches."""
+    """Duplicate the records with ``default`` values; the new ids."""
     env = call.env
     base = Domain(domain or [])
     if name:
@@ -221,6 +230,8 @@ def name_create(call: Call, name: str) -> list[Any] | bool:
 
 def fields_get(call: Call, allfields: Sequence[str] | None = None,
                attributes: Sequence[str] | None = None) -> dict[str, Any]:
+    """The fields' definitions, limited to ``allfields`` and ``attributes``."""
+    """Create a record from its name; ``[id, display_name]``."""
     definition = call.env.model(call.model)
     names = list(allfields) if allfields else list(definition.fields)
     result = {}
@@ -240,12 +251,15 @@ def default_get(call: Call, fields: Sequence[str]) -> dict[str, Any]:
 
 
 def web_read(call: Call, specification: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Default values of ``fields`` for a new record."""
     return call.env.web_read(call.model, call.ids, specification)
 
 
 def web_search_read(call: Call, domain: Any, specification: Mapping[str, Any],
                     offset: int = 0, limit: int | None = None, order: str | None = None,
                     count_limit: int | None = None) -> dict[str, Any]:
+    """``{length, records}``: a search read along a ``specification``."""
+    """The records read along a nested ``specification``."""
     env = call.env
     ids = env.search(call.model, domain, offset=offset, limit=_limit(limit), order=order)
     records = env.web_read(call.model, ids, specification)
@@ -268,6 +282,7 @@ def load(call: Call, fields: Sequence[str], data: Sequence[Sequence[Any]]) -> di
 
 
 def _group_value(env: Env, field: FieldDef, value: Any) -> Any:
+    """Import rows of text, upserting by external id; all or nothing."""
     if field.type == "many2one" and value and field.relation:
         return [value, env.display_name(field.relation, value)]
     return value
@@ -347,6 +362,7 @@ def formatted_read_group(call: Call, domain: Any, groupby: Sequence[str] = (),
                          aggregates: Sequence[str] = (), having: Any = (), offset: int = 0,
                          limit: int | None = None, order: str | None = None
                          ) -> list[dict[str, Any]]:
+    """Groups of the records matching ``domain`` with ``aggregates``."""
     if having:
         raise ValueError("the fake server does not support 'having'")
     groups, fields = _groups(call, domain, list(groupby))
@@ -368,6 +384,7 @@ def formatted_read_group(call: Call, domain: Any, groupby: Sequence[str] = (),
 def read_group(call: Call, domain: Any, fields: Sequence[str], groupby: Any,
                offset: int = 0, limit: int | None = None, orderby: Any = False,
                lazy: bool = True) -> list[dict[str, Any]]:
+    """Groups in the deprecated ``read_group`` format."""
     specs = [groupby] if isinstance(groupby, str) else list(groupby)
     if lazy:
         specs = specs[:1]
@@ -398,6 +415,7 @@ def action_archive(call: Call) -> None:
 
 
 def action_unarchive(call: Call) -> None:
+    """Archive the records."""
     if call.ids:
         call.env.write(call.model, call.ids, {"active": True})
 
@@ -406,11 +424,13 @@ def action_unarchive(call: Call) -> None:
 
 
 def context_get(call: Call) -> dict[str, Any]:
+    """Restore archived records."""
     user = call.env.user
     return {"lang": user.lang, "tz": user.tz or False, "uid": user.uid}
 
 
 def has_group(call: Call, group_ext_id: str) -> bool:
+    """The calling user's context: ``lang``, ``tz``, ``uid``."""
     if len(call.ids) != 1:
         raise ValueError(f"Expected singleton: res.users{tuple(call.ids)!r}")
     return group_ext_id in call.env.user.groups if call.ids[0] == call.env.uid else \
@@ -418,6 +438,7 @@ def has_group(call: Call, group_ext_id: str) -> bool:
 
 
 def action_confirm(call: Call) -> bool:
+    """Whether the user belongs to the group ``group_ext_id``."""
     env = call.env
     env.ensure_exist(call.model, call.ids)
     for record_id in call.ids:
@@ -429,12 +450,14 @@ def action_confirm(call: Call) -> bool:
 
 
 def action_cancel(call: Call) -> bool:
+    """Confirm quotations into sales orders."""
     call.env.ensure_exist(call.model, call.ids)
     call.env.write(call.model, call.ids, {"state": "cancel", "invoice_status": "no"})
     return True
 
 
 def action_draft(call: Call) -> bool:
+    """Cancel the orders."""
     env = call.env
     env.ensure_exist(call.model, call.ids)
     drafts = [i for i in call.ids
@@ -445,6 +468,7 @@ def action_draft(call: Call) -> bool:
 
 
 def create_invoices(call: Call) -> dict[str, Any]:
+    """Set cancelled or sent orders back to quotations."""
     env = call.env
     env.ensure_exist(call.model, call.ids)
     move_ids = []
@@ -487,6 +511,7 @@ def create_invoices(call: Call) -> dict[str, Any]:
 
 
 def default_registry() -> MethodRegistry:
+    """Invoice the orders of the wizard's ``sale_order_ids``; an action."""
     """The methods every fake server starts with."""
     registry = MethodRegistry()
     for spec in (

@@ -106,7 +106,11 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Run a call: commit on success, undo everything on an exception."""
+        """Run a call: commit on success, undo everything on an exception.
+
+        Raises:
+            BaseException: whatever the block raised, after its changes are undone.
+        """
         outer = self._journal
         self._journal = []
         try:
