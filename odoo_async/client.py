@@ -25,7 +25,7 @@ from odoo_async.secret import Secret
 from odoo_async.transport.base import Transport, validate_method, validate_model
 from odoo_async.transport.http import parse_base_url
 from odoo_async.transport.json2 import Json2Transport
-from odoo_async.values import to_wire
+from odoo_async.values import normalize_ids, to_wire
 
 if TYPE_CHECKING:
     from odoo_async.orm import Environment, Model
@@ -41,28 +41,6 @@ calls to a quarter of that, leaving room for other clients, Odoo's cron workers 
 interactive users, while still overlapping network latency well (a small call takes
 10-30 ms on the server).
 """
-
-
-def normalize_ids(ids: Any) -> list[int]:
-    """Turn ``ids`` (an int, an iterable of ints, or a recordset) into a list of ints.
-
-    Raises:
-        TypeError: ``ids`` is not made of ints (``bool`` is refused too).
-        ValueError: an id is zero or negative.
-    """
-    if isinstance(ids, int) and not isinstance(ids, bool):
-        ids = [ids]
-    elif hasattr(ids, "ids"):
-        ids = ids.ids
-    if isinstance(ids, (str, bytes, Mapping)) or not isinstance(ids, Iterable):
-        raise TypeError(f"ids must be an int or an iterable of ints, not {type(ids).__name__}")
-    result = list(ids)
-    for value in result:
-        if type(value) is not int:
-            raise TypeError(f"ids must be ints, got {value!r} ({type(value).__name__})")
-        if value <= 0:
-            raise ValueError(f"ids must be positive, got {value}")
-    return result
 
 
 def _as_timeout(timeout: Timeout | float | None) -> Timeout | None:

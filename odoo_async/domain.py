@@ -165,10 +165,10 @@ class Domain:
         """
         return DomainOr.apply(Domain(item) for item in items)
 
+    # A raw list on either side is parsed (Domain(domain) returns the domain itself).
+
     def __and__(self, other: object) -> Domain:
-        if isinstance(other, Domain):
-            return DomainAnd.apply((self, other))
-        if isinstance(other, (list, tuple)):
+        if isinstance(other, (Domain, list, tuple)):
             return DomainAnd.apply((self, Domain(other)))
         return NotImplemented
 
@@ -178,9 +178,7 @@ class Domain:
         return NotImplemented
 
     def __or__(self, other: object) -> Domain:
-        if isinstance(other, Domain):
-            return DomainOr.apply((self, other))
-        if isinstance(other, (list, tuple)):
+        if isinstance(other, (Domain, list, tuple)):
             return DomainOr.apply((self, Domain(other)))
         return NotImplemented
 

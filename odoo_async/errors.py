@@ -259,14 +259,14 @@ class MissingError(NotFoundError):
     when a field of a record found deleted is read; ``ids`` then names the records.
     """
 
-    ids: list[int] = []  # noqa: RUF012 - replaced per instance by for_records()
+    ids: tuple[int, ...] = ()
 
     @classmethod
     def for_records(cls, model: str, ids: Sequence[int]) -> MissingError:
         """The error for records of ``model`` that do not exist."""
         error = cls(f"Record does not exist or has been deleted: {model}{tuple(ids)!r}",
                     status=404, name="odoo.exceptions.MissingError", model=model)
-        error.ids = list(ids)
+        error.ids = tuple(ids)
         return error
 
 

@@ -33,7 +33,7 @@ import base64
 import datetime as dt
 import enum
 import math
-from collections.abc import Mapping, Set
+from collections.abc import Iterable, Mapping, Set
 from decimal import Decimal
 from typing import Any, Final, Protocol, runtime_checkable
 
@@ -47,6 +47,7 @@ __all__ = [
     "format_date",
     "format_datetime",
     "from_wire",
+    "normalize_ids",
     "parse_date",
     "parse_datetime",
     "to_odoo",
@@ -147,10 +148,10 @@ def to_wire(value: Any, *, where: str = "value", naive_is_utc: bool = False) -> 
         TypeError: something in ``value`` has no JSON form (the message says where).
         ValueError: a naive datetime (unless ``naive_is_utc``), NaN or an infinity.
     """
-    if value is None or isinstance(value, (bool, int, str)):
-        return value.value if isinstance(value, enum.Enum) else value
     if isinstance(value, enum.Enum):
         return to_wire(value.value, where=where, naive_is_utc=naive_is_utc)
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
     if isinstance(value, (float, Decimal)):
         number = float(value)
         if not math.isfinite(number):
@@ -184,6 +185,28 @@ def to_wire(value: Any, *, where: str = "value", naive_is_utc: bool = False) -> 
         f"{where}: {type(value).__name__} values cannot be sent to Odoo "
         "(use str, int, float, bool, None, date, datetime, bytes, list, dict)"
     )
+
+
+def normalize_ids(ids: Any) -> list[int]:
+    """Turn ``ids`` (an int, an iterable of ints, or a recordset) into a list of ints.
+
+    Raises:
+        TypeError: ``ids`` is not made of ints (``bool`` is refused too).
+        ValueError: an id is zero or negative.
+    """
+    if isinstance(ids, int) and not isinstance(ids, bool):
+        ids = [ids]
+    elif hasattr(ids, "ids"):
+        ids = ids.ids
+    if isinstance(ids, (str, bytes, Mapping)) or not isinstance(ids, Iterable):
+        raise TypeError(f"ids must be an int or an iterable of ints, not {type(ids).__name__}")
+    result = list(ids)
+    for value in result:
+        if type(value) is not int:
+            raise TypeError(f"ids must be ints, got {value!r} ({type(value).__name__})")
+        if value <= 0:
+            raise ValueError(f"ids must be positive, got {value}")
+    return result
 
 
 def to_wire_vals(

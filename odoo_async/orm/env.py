@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from odoo_async.orm.cache import RecordCache, RecordStore
 from odoo_async.orm.loader import Loader
-from odoo_async.orm.metadata import MetadataCache, ModelInfo
+from odoo_async.orm.metadata import FIELD_ATTRIBUTES, MetadataCache, ModelInfo
+from odoo_async.orm.model import Model
+from odoo_async.orm.spec import Spec, compile_paths
 
 if TYPE_CHECKING:
     from odoo_async.client import Client
-    from odoo_async.orm.model import Model
 
 __all__ = ["Environment", "OrmState"]
 
@@ -29,8 +30,6 @@ class OrmState:
         self._client = client
 
     async def _fields_get(self, model: str) -> Mapping[str, Any]:
-        from odoo_async.orm.metadata import FIELD_ATTRIBUTES
-
         answer: Mapping[str, Any] = await self._client.call(
             model, "fields_get", attributes=list(FIELD_ATTRIBUTES))
         return answer
@@ -58,8 +57,6 @@ class Environment:
         Raises:
             ValueError, TypeError: an invalid model name.
         """
-        from odoo_async.orm.model import Model
-
         return Model(self, model)
 
     def with_context(self, **values: Any) -> Environment:
@@ -74,13 +71,23 @@ class Environment:
             return self._store
         return self.state.cache.store(self.context)
 
-    def for_fetch(self) -> Environment:
-        """The environment a fetch fills: this one, or, with the cache disabled, one with
-        a private store that the fetched recordsets keep."""
+    async def prepare_fetch(self, model: str, paths: Sequence[str]
+                            ) -> tuple[Environment, Spec]:
+        """The specification of ``paths`` on ``model``, and the environment the fetch
+        fills: this one, or, with the cache disabled, one with a private store that the
+        fetched recordsets keep.
+
+        Raises:
+            ValueError: no path, or an unknown field.
+            odoo_async.errors.OdooError: loading field metadata failed.
+        """
+        if not paths:
+            raise ValueError("fetch() needs at least one field path")
+        spec = await compile_paths(model, paths, self.model_info)
         if self.state.cache.enabled or self._store is not None:
-            return self
-        return Environment(self.client, self.state, self.context,
-                           store=self.state.cache.store(self.context))
+            return self, spec
+        private = self.state.cache.store(self.context)
+        return Environment(self.client, self.state, self.context, store=private), spec
 
     async def model_info(self, model: str) -> ModelInfo:
         """The fields of ``model`` (one ``fields_get`` per client and model).

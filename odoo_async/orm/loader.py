@@ -107,14 +107,14 @@ class Loader:
         answer = await self._web(spec.model, "web_search_read", context=context,
                                  specification=spec.to_specification(), count_limit=1,
                                  **params)
-        if answer is not _UNAVAILABLE:
+        if answer is _UNAVAILABLE:
+            records = await self._call(spec.model, "search_read", context=context,
+                                       fields=list(spec.fields), load=None, **params)
+            await self._fill_levels(store, context, spec, records)
+        else:
             records = answer.get("records", []) if isinstance(answer, Mapping) else []
             _fill(store, spec, records)
-            return [int(record["id"]) for record in records]
-        rows = await self._call(spec.model, "search_read", context=context,
-                                fields=list(spec.fields), load=None, **params)
-        await self._fill_levels(store, context, spec, rows)
-        return [int(row["id"]) for row in rows]
+        return [int(record["id"]) for record in records]
 
     # -- ids -------------------------------------------------------------------------
 
@@ -167,16 +167,14 @@ class Loader:
                         ids: list[int]) -> None:
         records = await self._web(spec.model, "web_read", ids=ids, context=context,
                                   specification=spec.to_specification())
-        if records is not _UNAVAILABLE:
+        if records is _UNAVAILABLE:
+            records = await self._call(spec.model, "read", ids=ids, context=context,
+                                       fields=list(spec.fields), load=None)
+            await self._fill_levels(store, context, spec, records)
+        else:
             _fill(store, spec, records)
-            found = {int(r["id"]) for r in records if isinstance(r, Mapping)}
-            store.mark_missing(spec.model, [i for i in ids if i not in found])
-            return
-        rows = await self._call(spec.model, "read", ids=ids, context=context,
-                                fields=list(spec.fields), load=None)
-        found = {int(row["id"]) for row in rows}
+        found = {int(r["id"]) for r in records if isinstance(r, Mapping)}
         store.mark_missing(spec.model, [i for i in ids if i not in found])
-        await self._fill_levels(store, context, spec, rows)
 
     # -- the fallback: one read per related model and level ---------------------------
 
@@ -197,16 +195,13 @@ class Loader:
                         fields, ids = wanted.setdefault(child.model, ({}, set()))
                         fields.update(child.fields)
                         ids.update(int(i) for i in related if isinstance(i, int))
-            next_level: list[tuple[Spec, Sequence[Mapping[str, Any]]]] = []
-            reads = [(model, Spec(model, fields), sorted(ids))
+            reads = [(Spec(model, fields), sorted(ids))
                      for model, (fields, ids) in wanted.items() if ids]
             answers = await asyncio.gather(*(
-                self._call(model, "read", ids=ids, context=context, fields=list(sub.fields),
-                           load=None)
-                for model, sub, ids in reads))
-            for (_, sub, _), answer in zip(reads, answers, strict=True):
-                next_level.append((sub, answer))
-            level = next_level
+                self._call(sub.model, "read", ids=ids, context=context,
+                           fields=list(sub.fields), load=None)
+                for sub, ids in reads))
+            level = [(sub, answer) for (sub, _), answer in zip(reads, answers, strict=True)]
 
 
 def _method_missing(error: NotFoundError, method: str) -> bool:

@@ -9,7 +9,6 @@ import attrs
 
 from odoo_async.domain import Domain
 from odoo_async.orm.recordset import Recordset
-from odoo_async.orm.spec import compile_paths
 
 if TYPE_CHECKING:
     from odoo_async.orm.env import Environment
@@ -98,10 +97,7 @@ class Query:
             ValueError: no path, or an unknown field (checked before searching).
             odoo_async.errors.OdooError: a call failed.
         """
-        if not paths:
-            raise ValueError("fetch() needs at least one field path")
-        spec = await compile_paths(self.model, paths, self.env.model_info)
-        env = self.env.for_fetch()
+        env, spec = await self.env.prepare_fetch(self.model, paths)
         ids = await env.state.loader.fetch_query(
             env.store, env.context, spec, self.domain, order=self.order_by,
             limit=self.limit_to, offset=self.skip)

@@ -9,20 +9,13 @@ from typing import TYPE_CHECKING, Any, overload
 from odoo_async.errors import FieldNotLoadedError, MissingError
 from odoo_async.orm.cache import MISSING
 from odoo_async.orm.metadata import FieldInfo
-from odoo_async.orm.spec import compile_paths
 from odoo_async.transport.base import validate_method, validate_model
-from odoo_async.values import from_wire, to_wire_vals
+from odoo_async.values import from_wire, normalize_ids, to_wire_vals
 
 if TYPE_CHECKING:
     from odoo_async.orm.env import Environment
 
 __all__ = ["RecordMethod", "Recordset"]
-
-
-def _ids_of(ids: Any) -> list[int]:
-    from odoo_async.client import normalize_ids
-
-    return list(dict.fromkeys(normalize_ids(ids)))
 
 
 class RecordMethod:
@@ -69,7 +62,7 @@ class Recordset:
         """
         self.env = env
         self._name = validate_model(model)
-        self._ids: tuple[int, ...] = tuple(_ids_of(list(ids)))
+        self._ids: tuple[int, ...] = tuple(dict.fromkeys(normalize_ids(list(ids))))
 
     # -- identity --------------------------------------------------------------------
 
@@ -187,10 +180,6 @@ class Recordset:
             return Recordset(self.env, field.relation, ids)
         return from_wire(raw, field.type)
 
-    def _missing_ids(self) -> list[int]:
-        store = self.env.store
-        return [i for i in self._ids if store.is_missing(self._name, i)]
-
     def mapped(self, path: str) -> Any:
         """The values of a dotted field path over every record (no I/O).
 
@@ -260,10 +249,7 @@ class Recordset:
             ValueError: no path, or an unknown field (checked before reading records).
             odoo_async.errors.OdooError: a call failed.
         """
-        if not paths:
-            raise ValueError("fetch() needs at least one field path")
-        spec = await compile_paths(self._name, paths, self.env.model_info)
-        env = self.env.for_fetch()
+        env, spec = await self.env.prepare_fetch(self._name, paths)
         await env.state.loader.fetch_ids(env.store, env.context, spec, list(self._ids))
         return self if env is self.env else Recordset(env, self._name, self._ids)
 

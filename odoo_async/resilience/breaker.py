@@ -139,20 +139,20 @@ class CircuitBreaker:
             raise self._refuse()
         if probing:
             self._probes += 1
+        failed: bool | None = None  # stays None when cancelled: nothing to record
         try:
             yield
-        except BaseException as error:
-            if probing:
-                self._probes -= 1
-            if isinstance(error, Exception) and is_health_failure(error):
-                self.record_failure()
-            elif isinstance(error, Exception):
-                self.record_success()
+            failed = False
+        except Exception as error:
+            failed = is_health_failure(error)
             raise
-        else:
+        finally:
             if probing:
                 self._probes -= 1
-            self.record_success()
+            if failed:
+                self.record_failure()
+            elif failed is False:
+                self.record_success()
 
     def record_success(self) -> None:
         """A call got an answer from a healthy server."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import collections
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractAsyncContextManager, AbstractContextManager, nullcontext
 from typing import TypeVar
 
 import attrs
@@ -15,7 +15,7 @@ from odoo_async.errors import CircuitOpenError, OdooError, OutcomeUnknownError
 from odoo_async.resilience.breaker import CircuitBreaker
 from odoo_async.resilience.clock import Clock, SystemClock
 from odoo_async.resilience.ratelimit import InFlightLimit, RateLimit
-from odoo_async.resilience.retry import RetryPolicy, Verdict, classify, describe
+from odoo_async.resilience.retry import RetryPolicy, describe
 
 __all__ = ["ClientStats", "Resilience"]
 
@@ -101,21 +101,19 @@ class Resilience:
         guard: AbstractContextManager[None] = (
             self.breaker.guard() if self.breaker else nullcontext()
         )
+        cap: AbstractAsyncContextManager[None] = (
+            self.in_flight if self.in_flight is not None else nullcontext()
+        )
         with guard:
             if self.rate_limit is not None:
                 await self.rate_limit.acquire()
-            if self.in_flight is not None:
-                async with self.in_flight:
-                    return await self._send(send)
-            return await self._send(send)
-
-    async def _send(self, send: Callable[[], Awaitable[T]]) -> T:
-        self._current += 1
-        self._peak = max(self._peak, self._current)
-        try:
-            return await send()
-        finally:
-            self._current -= 1
+            async with cap:
+                self._current += 1
+                self._peak = max(self._peak, self._current)
+                try:
+                    return await send()
+                finally:
+                    self._current -= 1
 
     async def run(
         self,
@@ -161,7 +159,7 @@ class Resilience:
                     previous_delay = delay
                     continue
                 self._counts["failed"] += 1
-                if not repeatable and classify(error) is Verdict.MAY_HAVE_RUN:
+                if policy.outcome_unknown(error, repeatable=repeatable):
                     self._counts["outcome_unknown"] += 1
                     raise OutcomeUnknownError(
                         f"{describe(error)}: the call may or may not have been applied; it "

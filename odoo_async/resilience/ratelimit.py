@@ -88,13 +88,9 @@ class InFlightLimit:
             raise ValueError(f"max_in_flight must be an int >= 1, got {limit!r}")
         self.limit = limit
         self._semaphore = anyio.Semaphore(limit)
-        self.in_flight = 0
-        self.peak = 0
 
     async def __aenter__(self) -> None:
         await self._semaphore.acquire()
-        self.in_flight += 1
-        self.peak = max(self.peak, self.in_flight)
 
     async def __aexit__(
         self,
@@ -102,8 +98,7 @@ class InFlightLimit:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.in_flight -= 1
         self._semaphore.release()
 
     def __repr__(self) -> str:
-        return f"InFlightLimit({self.in_flight}/{self.limit})"
+        return f"InFlightLimit({self.limit - self._semaphore.value}/{self.limit})"

@@ -163,6 +163,11 @@ class RetryPolicy:
         verdict = classify(error)
         return verdict is Verdict.NEVER_RAN or (verdict is Verdict.MAY_HAVE_RUN and repeatable)
 
+    def outcome_unknown(self, error: BaseException, *, repeatable: bool) -> bool:
+        """Whether a final ``error`` leaves it unknown if a call that may change data ran
+        (it becomes :class:`OutcomeUnknownError`)."""
+        return not repeatable and classify(error) is Verdict.MAY_HAVE_RUN
+
     def next_delay(self, retry: int, previous: float, error: BaseException, *,
                    now: float) -> float:
         """Seconds to wait before retry number ``retry`` after ``error``.

@@ -3,12 +3,12 @@ constraints and deletion rules, with the messages Odoo uses."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from odoo_async.testing.exceptions import UserError, ValidationError
+from odoo_async.testing.fake.orm import now_string
 from odoo_async.testing.fake.schema import FieldDef
 from odoo_async.testing.fake.store import Record
 
@@ -22,11 +22,7 @@ SQL_CONSTRAINT_PREFIX: Final = "The operation cannot be completed: "
 
 
 def _today() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d")
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return now_string()[:10]
 
 
 class Rules:
@@ -40,34 +36,31 @@ class Rules:
 
     def defaults(self, env: Env, model: str, given: Record) -> Record:
         """Default values for a new record of ``model`` (before ``given`` is applied)."""
-        definition = env.model(model)
-        row: Record = {}
-        for field in definition.fields.values():
-            if not field.store or field.x2many:
-                continue
-            row[field.name] = _generic_default(field)
-        if definition.has_active:
-            row["active"] = True
-        specific = getattr(self, "_defaults_" + model.replace(".", "_"), None)
-        if specific is not None:
-            row.update(specific(env, given))
+        row: Record = {field.name: _generic_default(field)
+                       for field in env.model(model).fields.values()
+                       if field.store and not field.x2many}
+        row.update(self._meaningful_defaults(env, model, given))
         return row
 
     def default_get(self, env: Env, model: str, fields: Sequence[str]) -> dict[str, Any]:
         """What ``default_get`` answers: only fields that have a meaningful default."""
-        specific = getattr(self, "_defaults_" + model.replace(".", "_"), None)
-        values: dict[str, Any] = dict(specific(env, {})) if specific else {}
-        definition = env.model(model)
-        if definition.has_active:
-            values.setdefault("active", True)
+        values = self._meaningful_defaults(env, model, {})
         return {name: values[name] for name in fields if name in values}
+
+    def _meaningful_defaults(self, env: Env, model: str, given: Record) -> Record:
+        """``active`` and the model's own defaults (``_defaults_<model>``)."""
+        values: Record = {"active": True} if env.model(model).has_active else {}
+        specific = getattr(self, "_defaults_" + model.replace(".", "_"), None)
+        if specific is not None:
+            values.update(specific(env, given))
+        return values
 
     def _defaults_res_partner(self, env: Env, given: Record) -> Record:
         return {"type": "contact", "lang": env.context.get("lang") or "en_US",
                 "autopost_bills": "ask", "customer_rank": 0, "supplier_rank": 0}
 
     def _defaults_sale_order(self, env: Env, given: Record) -> Record:
-        return {"state": "draft", "date_order": _now(), "company_id": 1, "currency_id": 1,
+        return {"state": "draft", "date_order": now_string(), "company_id": 1, "currency_id": 1,
                 "user_id": env.uid, "invoice_status": "no", "picking_policy": "direct"}
 
     def _defaults_sale_order_line(self, env: Env, given: Record) -> Record:
@@ -148,17 +141,8 @@ class Rules:
     def _computed_values(self, env: Env, model: str, row: Record) -> Record:
         if model == "res.partner":
             name = self.partner_display_name(env, row)
-            commercial = row["id"]
-            seen = {row["id"]}
-            current = row
-            while not current.get("is_company") and current.get("parent_id"):
-                parent = env.db["res.partner"].get(current["parent_id"])
-                if parent is None or parent["id"] in seen:
-                    break
-                seen.add(parent["id"])
-                commercial, current = parent["id"], parent
             return {"display_name": name, "complete_name": name,
-                    "commercial_partner_id": commercial}
+                    "commercial_partner_id": _commercial_partner(env, row)["id"]}
         if model in ("res.partner.category", "product.category"):
             names = [str(row.get("name") or "")]
             parent_id = row.get("parent_id")
@@ -197,33 +181,19 @@ class Rules:
     def partner_display_name(self, env: Env, row: Record) -> str:
         """``"Company, Contact"`` for a contact of a company, else the name."""
         name = row.get("name") or ""
-        parent = env.db["res.partner"].get(row.get("parent_id") or 0)
-        if parent is None or row.get("is_company"):
+        top = _commercial_partner(env, row)
+        if top is row:
             return str(name)
         if not name:
             labels = dict(env.model("res.partner").fields["type"].selection or ())
             name = labels.get(str(row.get("type")), "")
-        top = parent
-        seen = {row["id"]}
-        while not top.get("is_company") and top.get("parent_id") and top["id"] not in seen:
-            seen.add(top["id"])
-            upper = env.db["res.partner"].get(top["parent_id"])
-            if upper is None:
-                break
-            top = upper
         return f"{top.get('name') or ''}, {name}"
 
     def computed(self, env: Env, model: str, row: Record, field: FieldDef) -> Any:
         """A non-stored field's value (what the fake can compute; else empty)."""
         if model == "res.partner" and field.name == "company_type":
             return "company" if row.get("is_company") else "person"
-        if field.type == "boolean":
-            return False
-        if field.type in ("integer",):
-            return 0
-        if field.type in ("float", "monetary"):
-            return 0.0
-        return False
+        return field.empty
 
     # -- constraints -------------------------------------------------------------------
 
@@ -262,13 +232,19 @@ class Rules:
                                     "order. You must first cancel it.")
 
 
+def _commercial_partner(env: Env, row: Record) -> Record:
+    """The company a contact belongs to (walking up parents), or the contact itself."""
+    current, seen = row, {row["id"]}
+    while not current.get("is_company") and current.get("parent_id"):
+        parent = env.db["res.partner"].get(current["parent_id"])
+        if parent is None or parent["id"] in seen:
+            break
+        seen.add(parent["id"])
+        current = parent
+    return current
+
+
 def _generic_default(field: FieldDef) -> Any:
-    if field.type == "boolean":
-        return False
-    if field.type == "integer":
-        return 0
-    if field.type in ("float", "monetary"):
-        return 0.0
     if field.type == "selection" and field.required and field.selection:
         return field.selection[0][0]
-    return False
+    return field.empty

@@ -345,12 +345,10 @@ class Env:
             for rid in ids:
                 self.db[field.relation].update(rid, {field.relation_field: record_id})
             return
-        if (model, field.name) in INVERSE_M2M:
+        if (model, field.name) in INVERSE_M2M:  # stored on the other side
             other_model, other_field = INVERSE_M2M[(model, field.name)]
             for rid in ids:
-                current = list(self.db[other_model].rows[rid].get(other_field) or [])
-                if record_id not in current:
-                    self.db[other_model].update(rid, {other_field: [*current, record_id]})
+                self._link(other_model, rid, self.field(other_model, other_field), [record_id])
             return
         current = list(self.db[model].rows[record_id].get(field.name) or [])
         added = [rid for rid in ids if rid not in current]
@@ -369,13 +367,12 @@ class Env:
                 else:
                     self.db[field.relation].update(rid, {field.relation_field: False})
             return
-        if (model, field.name) in INVERSE_M2M:
+        if (model, field.name) in INVERSE_M2M:  # stored on the other side
             other_model, other_field = INVERSE_M2M[(model, field.name)]
             for rid in ids:
-                row = self.db[other_model].rows.get(rid)
-                if row is not None and record_id in (row.get(other_field) or []):
-                    kept = [v for v in row[other_field] if v != record_id]
-                    self.db[other_model].update(rid, {other_field: kept})
+                if rid in self.db[other_model]:
+                    self._unlink_link(other_model, rid, self.field(other_model, other_field),
+                                      [record_id])
             return
         current = list(self.db[model].rows[record_id].get(field.name) or [])
         kept = [rid for rid in current if rid not in ids]
@@ -402,8 +399,7 @@ class Env:
         assert field.relation is not None
         if field.relation not in self.db.tables:
             return []
-        ids = (self._linked(model, row["id"], field) if (model, field.name) in INVERSE_M2M
-               else self.searcher.related_ids(field, row))
+        ids = self._linked(model, row["id"], field)
         comodel = self.model(field.relation)
         table = self.db[field.relation]
         ids = [rid for rid in ids if rid in table]
@@ -428,13 +424,9 @@ class Env:
             if load == "_classic_read" and field.relation:
                 return [value, self.display_name(field.relation, value)]
             return value
-        if field.type in ("integer",) and value is False:
-            return 0
-        if field.type in ("float", "monetary") and value is False:
-            return 0.0
         if field.type == "boolean":
             return bool(value)
-        return value
+        return field.empty if value is False else value
 
     def read(self, model: str, ids: Sequence[int], fields: Sequence[str] | None,
              load: str | None = "_classic_read") -> list[dict[str, Any]]:

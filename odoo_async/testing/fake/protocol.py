@@ -132,9 +132,7 @@ async def execute(fake: FakeOdoo, user: FakeUser, model: str, method: str,
     try:
         bound = (spec.positional(positional, kwargs) if positional is not None
                  else spec.bind(kwargs))
-    except UnprocessableEntity as exc:
-        raise CallError.from_exception(exc) from None
-    except TypeError as exc:
+    except (UnprocessableEntity, TypeError) as exc:
         raise CallError.from_exception(exc) from None
     env = Env(fake.db, fake.rules, user, make_context(context))
     try:

@@ -88,6 +88,15 @@ class FieldDef:
         """one2many or many2many."""
         return self.type in X2MANY
 
+    @property
+    def empty(self) -> Any:
+        """The value of an unset field: 0 for numbers, ``False`` for everything else."""
+        if self.type == "integer":
+            return 0
+        if self.type in ("float", "monetary"):
+            return 0.0
+        return False
+
     @classmethod
     def from_description(cls, name: str, description: Mapping[str, Any]) -> FieldDef:
         """Build from a ``fields_get`` entry."""
