@@ -172,6 +172,17 @@ async def test_validation_messages(admin: Client) -> None:
 # -- search semantics ---------------------------------------------------------------------
 
 
+async def test_many2many_written_from_either_side(admin: Client) -> None:
+    await admin.call("res.partner.category", "write", ids=[2],
+                     vals={"partner_ids": [Command.link(9), Command.link(10)]})
+    [tag] = await admin.call("res.partner.category", "read", ids=[2], fields=["partner_ids"])
+    assert tag["partner_ids"] == [9, 10]
+    await admin.call("res.partner.category", "write", ids=[2],
+                     vals={"partner_ids": [Command.unlink(9)]})
+    rows = await admin.call("res.partner", "read", ids=[9, 10], fields=["category_id"])
+    assert [2 in row["category_id"] for row in rows] == [False, True]
+
+
 async def test_archived_records(admin: Client) -> None:
     await admin.call("res.partner", "action_archive", ids=[10])
     active = await admin.call("res.partner", "search", domain=F.is_company == True)  # noqa: E712
@@ -234,6 +245,8 @@ SEMANTICS = [
     (F.email.ilike("@example.com") & (F.is_company == False),  # noqa: E712
      lambda p: bool(p["email"]) and "@example.com" in p["email"] and not p["is_company"]),
     (F.create_date >= "2026-01-01", lambda p: p["create_date"] >= "2026-01-01"),
+    (F.create_date <= "2026-11-27", lambda p: p["create_date"] < "2026-11-27 00:00:01"),
+    (F.create_date > "2026-11-27", lambda p: p["create_date"] > "2026-11-27 00:00:00"),
     (~(F.is_company == True), lambda p: not p["is_company"]),  # noqa: E712
     (F.is_company.in_([True, False]) | (F.name == "nobody"), lambda p: True),
     (F.state_id.country_id.code == "US",

@@ -358,7 +358,18 @@ def _compare_plain(value: Any, operator: str, target: Any) -> bool:
     return False
 
 
+def _as_datetime(target: Any) -> Any:
+    """A date given for a datetime field means midnight, as Odoo reads it."""
+    if isinstance(target, str) and len(target) == 10:
+        return f"{target} 00:00:00"
+    if isinstance(target, (tuple, list, set, frozenset)):
+        return [_as_datetime(item) for item in target]
+    return target
+
+
 def _compare(field: FieldDef, value: Any, operator: str, target: Any) -> bool:
+    if field.type == "datetime" and operator not in ("like", "ilike", "=like", "=ilike"):
+        target = _as_datetime(target)
     is_null = value is False or value is None
     if field.type == "boolean":
         value = bool(value)
@@ -376,9 +387,6 @@ def _compare(field: FieldDef, value: Any, operator: str, target: Any) -> bool:
         return False
     if operator in ("like", "ilike", "=like", "=ilike"):
         return _compare_text(str(value), operator, target)
-    if field.type in ("date", "datetime") and isinstance(target, str):
-        value = str(value)[: len(target)] if field.type == "datetime" and len(target) == 10 \
-            else value
     return _compare_plain(value, operator, target)
 
 
