@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import ssl as ssl_module
+import warnings
 from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final
@@ -11,6 +14,7 @@ import aiohttp
 import attrs
 
 from odoo_async.config import ConnectionLimits, Timeout
+from odoo_async.domain import Domain
 from odoo_async.errors import ClientClosedError, ProtocolError
 from odoo_async.resilience import (
     CircuitBreaker,
@@ -25,12 +29,14 @@ from odoo_async.secret import Secret
 from odoo_async.transport.base import Transport, validate_method, validate_model
 from odoo_async.transport.http import parse_base_url
 from odoo_async.transport.json2 import Json2Transport
-from odoo_async.values import normalize_ids, to_wire
+from odoo_async.values import normalize_ids, to_wire, to_wire_vals
 
 if TYPE_CHECKING:
     from odoo_async.orm import Environment, Model
 
 __all__ = ["DEFAULT_MAX_IN_FLIGHT", "Client"]
+
+logger = logging.getLogger("odoo_async.client")
 
 DEFAULT_MAX_IN_FLIGHT: Final = 16
 """Calls one client sends at once by default.
@@ -49,6 +55,28 @@ def _as_timeout(timeout: Timeout | float | None) -> Timeout | None:
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
         raise TypeError(f"timeout must be a Timeout or seconds, not {type(timeout).__name__}")
     return Timeout(total=float(timeout))
+
+
+def _header_value(name: str, value: object, *, limit: int = 255) -> str:
+    """A value that can travel in an HTTP header as it is: printable ASCII, one line."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+    if (not value or len(value) > limit or not value.isascii()
+            or any(not 32 <= ord(ch) < 127 for ch in value)):
+        raise ValueError(f"{name} must be 1 to {limit} printable ASCII characters, "
+                         f"got {value[:80]!r}")
+    return value
+
+
+def _is_local(host: str | None) -> bool:
+    if host is None:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _retry_policy(retry: RetryPolicy | bool, extra: Iterable[str]) -> RetryPolicy:
@@ -138,17 +166,24 @@ class Client:
     ) -> None:
         self._url = parse_base_url(url)
         self._api_key = Secret(api_key)
-        if database is not None and (not isinstance(database, str) or not database
-                                     or any(c in database for c in "\r\n")):
-            raise ValueError(f"database must be a non-empty single-line str, got {database!r}")
+        if database is not None:
+            _header_value("database", database, limit=63)
+        if user_agent is not None:
+            _header_value("user_agent", user_agent, limit=512)
+        if self._url.scheme == "http" and not _is_local(self._url.host):
+            message = (f"{self._url.host} is reached over plain http://: the API key travels "
+                       "in clear text; use https://")
+            warnings.warn(message, UserWarning, stacklevel=2)
+            logger.warning(message)
         self._database = database
         self._context = to_wire(dict(context or {}), where="context")
         self._naive_is_utc = naive_datetimes_are_utc
+        self._timeout = _as_timeout(timeout) or Timeout()
         self._transport: Transport = transport or Json2Transport(
             self._url,
             self._api_key,
             database=database,
-            timeout=_as_timeout(timeout),
+            timeout=self._timeout,
             limits=limits,
             user_agent=user_agent,
             ssl=ssl,
@@ -261,6 +296,21 @@ class Client:
 
     # -- calls -------------------------------------------------------------------------
 
+    @property
+    def naive_datetimes_are_utc(self) -> bool:
+        """Whether naive datetimes are sent as UTC (else they are refused)."""
+        return self._naive_is_utc
+
+    def convert_values(self, values: Mapping[str, Any], *, where: str = "values"
+                       ) -> dict[str, Any]:
+        """Record values (``{"field": value}``) made ready for ``create``/``write``, with
+        this client's settings: the one conversion every layer above uses.
+
+        Raises:
+            TypeError, ValueError: as :func:`odoo_async.values.to_wire_vals`.
+        """
+        return to_wire_vals(values, where=where, naive_is_utc=self._naive_is_utc)
+
     def build_payload(
         self,
         ids: Any = None,
@@ -272,9 +322,13 @@ class Client:
         Raises:
             TypeError: a value that cannot be sent (the message names the parameter), or
                 ids that are not ints.
-            ValueError: a naive datetime, NaN, a non-positive id.
+            ValueError: a naive datetime, NaN, a non-positive or too large id, a malformed
+                ``domain``.
         """
         payload: dict[str, Any] = {}
+        domain = (params or {}).get("domain")
+        if isinstance(domain, (list, tuple)):
+            Domain(domain)  # a malformed domain fails here, naming the item
         for name, value in (params or {}).items():
             payload[name] = to_wire(value, where=f"parameter {name!r}",
                                     naive_is_utc=self._naive_is_utc)
@@ -329,7 +383,7 @@ class Client:
         payload = self.build_payload(ids, context, params)
         return await self._resilience.run(
             lambda: self._transport.call(model, method, payload),
-            model=model, method=method, idempotent=idempotent,
+            model=model, method=method, idempotent=idempotent, budget=self._timeout.total,
         )
 
     async def version(self) -> dict[str, Any]:
@@ -339,7 +393,8 @@ class Client:
             ClientClosedError, odoo_async.errors.OdooError: as :meth:`call`.
         """
         self._check_open()
-        return await self._resilience.run(self._transport.version, model=None, method=None)
+        return await self._resilience.run(self._transport.version, model=None, method=None,
+                                          budget=self._timeout.total)
 
     async def whoami(self) -> dict[str, Any]:
         """Who the API key belongs to: ``res.users/context_get``, ``{"uid", "lang", "tz"}``.

@@ -59,11 +59,21 @@ class ConnectionLimits:
             rare (the transport reports it as a lost connection when it happens).
         force_close: never reuse connections (one TCP connection per call, as bare Odoo
             does anyway).
+        max_answer_bytes: the largest answer accepted, after decompression (``None``: no
+            limit); a larger one raises ``ProtocolError`` instead of filling memory.
     """
 
     max_connections: int = attrs.field(default=32, validator=_at_least(0))
     keepalive_timeout: float = attrs.field(default=15.0)
     force_close: bool = False
+    max_answer_bytes: int | None = attrs.field(default=512 * 1024 * 1024)
+
+    @max_answer_bytes.validator
+    def _check_max_answer(self, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or value < 1024):
+            raise ValueError("ConnectionLimits.max_answer_bytes must be an int >= 1024 or "
+                             f"None, got {value!r}")
 
     @keepalive_timeout.validator
     def _check_keepalive(self, attribute: attrs.Attribute[Any], value: Any) -> None:

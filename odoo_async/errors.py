@@ -3,7 +3,8 @@
 Every exception the library raises derives from :class:`OdooError`::
 
     OdooError
-    ├── ClientClosedError            the client was used after close()
+    ├── ClientClosedError            the client was used after close(), or closed mid-call
+    ├── EventLoopError               the client was used from another event loop
     ├── FieldNotLoadedError          a record's field was read before it was fetched
     ├── CircuitOpenError             the circuit breaker is open: failed fast, nothing sent
     ├── TransportError               no (complete) answer came back
@@ -54,6 +55,7 @@ __all__ = [
     "ConnectError",
     "ConnectionLostError",
     "DatabaseNotFoundError",
+    "EventLoopError",
     "FieldNotLoadedError",
     "GatewayTimeoutError",
     "InternalServerError",
@@ -74,9 +76,18 @@ __all__ = [
     "UserError",
     "ValidationError",
     "error_from_response",
+    "is_pool_full_page",
 ]
 
 EXCERPT_CHARS: Final = 200
+
+
+def _rebuild(cls: type[Exception], args: tuple[Any, ...], kwargs: dict[str, Any],
+             state: dict[str, Any]) -> Exception:
+    """Unpickle an exception whose constructor takes keyword arguments."""
+    error = cls(*args, **kwargs)
+    error.__dict__.update(state)
+    return error
 
 
 def _where(model: str | None, method: str | None) -> str:
@@ -90,7 +101,24 @@ class OdooError(Exception):
 
 
 class ClientClosedError(OdooError, RuntimeError):
-    """The client was used after :meth:`Client.close` (or after its ``async with`` ended)."""
+    """The client was used after :meth:`Client.close` (or after its ``async with`` ended),
+    or it was closed while this call was in flight (``interrupted`` is then ``True``: the
+    call may have reached Odoo)."""
+
+    def __init__(self, message: str, *, interrupted: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.interrupted = interrupted
+
+    def __reduce__(self) -> Any:
+        return _rebuild, (type(self), (self.message,), {"interrupted": self.interrupted},
+                          self.__dict__)
+
+
+class EventLoopError(OdooError, RuntimeError):
+    """The client was used from an event loop other than the one it started on (or after
+    that loop closed). A client's connections belong to one loop: create one client per
+    event loop, e.g. inside the coroutine that ``asyncio.run`` runs."""
 
 
 class CircuitOpenError(OdooError):
@@ -103,6 +131,10 @@ class CircuitOpenError(OdooError):
         super().__init__(message)
         self.message = message
         self.retry_after = retry_after
+
+    def __reduce__(self) -> Any:
+        return _rebuild, (type(self), (self.message,), {"retry_after": self.retry_after},
+                          self.__dict__)
 
 
 class TransportError(OdooError):
@@ -122,6 +154,10 @@ class TransportError(OdooError):
         self.message = message
         self.model = model
         self.method = method
+
+    def __reduce__(self) -> Any:
+        return _rebuild, (type(self), (self.message,),
+                          {"model": self.model, "method": self.method}, self.__dict__)
 
 
 class ConnectError(TransportError):
@@ -158,6 +194,9 @@ class FieldNotLoadedError(OdooError, AttributeError):
         self.model = model
         self.field = field
 
+    def __reduce__(self) -> Any:
+        return _rebuild, (type(self), (self.model, self.field), {}, self.__dict__)
+
 
 class ProtocolError(OdooError):
     """The server answered something the protocol does not allow: an HTML page where JSON
@@ -188,6 +227,12 @@ class ProtocolError(OdooError):
         self.excerpt = excerpt
         self.model = model
         self.method = method
+
+    def __reduce__(self) -> Any:
+        return _rebuild, (type(self), (self.message,), {
+            "status": self.status, "content_type": self.content_type,
+            "excerpt": self.excerpt, "model": self.model, "method": self.method,
+        }, self.__dict__)
 
 
 class ServerError(OdooError):
@@ -230,6 +275,13 @@ class ServerError(OdooError):
         self.model = model
         self.method = method
         self.retry_after = retry_after
+
+    def __reduce__(self) -> Any:
+        return _rebuild, (type(self), (self.message,), {
+            "status": self.status, "name": self.name, "arguments": self.arguments,
+            "context": self.context, "debug": self.debug, "model": self.model,
+            "method": self.method, "retry_after": self.retry_after,
+        }, self.__dict__)
 
 
 class BadRequestError(ServerError):
@@ -300,7 +352,10 @@ class InternalServerError(ServerError):
 
 
 class PoolExhaustedError(InternalServerError):
-    """500 HTML page: Odoo's database connection pool was full; the call did not run."""
+    """500: Odoo's own HTML page for a full database connection pool; the call did not run.
+
+    Recognised by its exact body (Werkzeug's "Internal Server Error" page), never by "any
+    HTML 500": a proxy's 500 page may hide a call that ran."""
 
 
 class UnavailableError(ServerError):
@@ -348,13 +403,28 @@ _BY_NAME: Final[Mapping[str, type[ServerError]]] = {
     "werkzeug.exceptions.BadRequest": BadRequestError,
 }
 
-# Werkzeug's own HTML pages that mean something more precise than their status: a 404
-# page comes from database selection (JSON-2 routes answer JSON 404s), a 500 page from
-# the database pool being full before anything ran.
+# Werkzeug's own HTML 404 page comes from database selection (JSON-2 routes answer JSON
+# 404s). Its 500 page is recognised by its exact text (is_pool_full_page).
 _HTML_BY_STATUS: Final[Mapping[int, type[ServerError]]] = {
     404: DatabaseNotFoundError,
-    500: PoolExhaustedError,
 }
+
+_POOL_FULL_PAGE: Final = (
+    '<!doctype html> <html lang=en> <title>500 Internal Server Error</title> '
+    "<h1>Internal Server Error</h1> <p>The server encountered an internal error and was "
+    "unable to complete your request. Either the server is overloaded or there is an error "
+    "in the application.</p>"
+)
+
+
+def is_pool_full_page(status: int, media_type: str, body: bytes) -> bool:
+    """Whether an answer is Odoo's own page for a full database pool, byte for byte (up
+    to whitespace): Werkzeug's generic 500 page, which Odoo sends before running the call.
+    A proxy's 500 page, or any other text, is not."""
+    if status != 500 or media_type != "text/html" or len(body) > 1024:
+        return False
+    text = body.decode("utf-8", errors="replace")
+    return _SPACES.sub(" ", text).strip() == _POOL_FULL_PAGE
 
 _TAG = re.compile(r"<[^>]*>")
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
@@ -438,7 +508,10 @@ def error_from_response(
     media_type = _media_type(headers)
     data = _odoo_error_object(body, media_type)
     if data is None:
-        cls = _class_for(status, None, html_page=media_type == "text/html")
+        if is_pool_full_page(status, media_type, body):
+            cls: type[ServerError] = PoolExhaustedError
+        else:
+            cls = _class_for(status, None, html_page=media_type == "text/html")
         return cls(
             excerpt(body) or f"HTTP {status} with an empty body",
             status=status,

@@ -42,6 +42,8 @@ import attrs
 __all__ = [
     "DATETIME_FORMAT",
     "DATE_FORMAT",
+    "MAX_DEPTH",
+    "MAX_ID",
     "Many2one",
     "WireConvertible",
     "format_date",
@@ -139,43 +141,86 @@ def _sorted_if_possible(items: Set[Any]) -> list[Any]:
         return list(items)
 
 
-def to_wire(value: Any, *, where: str = "value", naive_is_utc: bool = False) -> Any:
+MAX_DEPTH: Final = 100
+"""The deepest nesting of lists and dicts sent to Odoo (a recursive value fails here)."""
+
+MAX_ID: Final = 2**31 - 1
+"""The largest record id (PostgreSQL's ``integer``, Odoo's id column)."""
+
+
+def _number(value: float | Decimal, where: str) -> float:
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"{where}: {value!r} cannot be sent as JSON")
+        number = float(value)
+        if Decimal(repr(number)) != value:
+            raise ValueError(f"{where}: {value!r} has more digits than a JSON number (a "
+                             "float) carries; round it first")
+        return number
+    if not math.isfinite(value):
+        raise ValueError(f"{where}: {value!r} cannot be sent as JSON")
+    return float(value)
+
+
+def _text(value: str, where: str) -> str:
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(f"{where}: the string holds a lone surrogate, which is not "
+                             "valid Unicode text") from None
+    return value
+
+
+def to_wire(value: Any, *, where: str = "value", naive_is_utc: bool = False,
+            _depth: int = 0) -> Any:
     """Convert ``value`` into JSON-ready data for Odoo (see the module docstring).
 
     ``where`` names the value in error messages (``"vals['date_order']"``).
 
     Raises:
         TypeError: something in ``value`` has no JSON form (the message says where).
-        ValueError: a naive datetime (unless ``naive_is_utc``), NaN or an infinity.
+        ValueError: a naive datetime (unless ``naive_is_utc``), NaN or an infinity, a
+            ``Decimal`` a float cannot carry exactly, a string that is not valid Unicode,
+            or nesting deeper than ``MAX_DEPTH`` (a recursive structure).
     """
-    if isinstance(value, enum.Enum):
-        return to_wire(value.value, where=where, naive_is_utc=naive_is_utc)
-    if value is None or isinstance(value, (bool, int, str)):
+    kind = type(value)
+    if value is None or kind is bool or kind is int:
         return value
+    if kind is str:
+        return _text(value, where)
+    if isinstance(value, enum.Enum):
+        return to_wire(value.value, where=where, naive_is_utc=naive_is_utc, _depth=_depth)
+    if isinstance(value, (bool, int)):
+        return value
+    if isinstance(value, str):
+        return _text(value, where)
     if isinstance(value, (float, Decimal)):
-        number = float(value)
-        if not math.isfinite(number):
-            raise ValueError(f"{where}: {value!r} cannot be sent as JSON")
-        return number
+        return _number(value, where)
     if isinstance(value, dt.datetime):
         return format_datetime(value, naive_is_utc=naive_is_utc, where=where)
     if isinstance(value, dt.date):
         return format_date(value)
     if isinstance(value, (bytes, bytearray, memoryview)):
         return base64.b64encode(bytes(value)).decode("ascii")
+    if _depth >= MAX_DEPTH:
+        raise ValueError(f"{where}: nested more than {MAX_DEPTH} levels deep (a recursive "
+                         "structure?)")
     if isinstance(value, WireConvertible):
-        return to_wire(value.__odoo_json__(), where=where, naive_is_utc=naive_is_utc)
+        return to_wire(value.__odoo_json__(), where=where, naive_is_utc=naive_is_utc,
+                       _depth=_depth + 1)
     if isinstance(value, Mapping):
         out: dict[str, Any] = {}
         for key, item in value.items():
             if not isinstance(key, str):
                 raise TypeError(f"{where}: keys must be strings, not {type(key).__name__}")
-            out[key] = to_wire(item, where=f"{where}[{key!r}]", naive_is_utc=naive_is_utc)
+            out[_text(key, where)] = to_wire(item, where=f"{where}[{key!r}]",
+                                             naive_is_utc=naive_is_utc, _depth=_depth + 1)
         return out
     if isinstance(value, (list, tuple, Set)):
         items = _sorted_if_possible(value) if isinstance(value, Set) else value
         return [
-            to_wire(item, where=f"{where}[{i}]", naive_is_utc=naive_is_utc)
+            to_wire(item, where=f"{where}[{i}]", naive_is_utc=naive_is_utc, _depth=_depth + 1)
             for i, item in enumerate(items)
         ]
     ids = getattr(value, "ids", None)
@@ -204,8 +249,8 @@ def normalize_ids(ids: Any) -> list[int]:
     for value in result:
         if type(value) is not int:
             raise TypeError(f"ids must be ints, got {value!r} ({type(value).__name__})")
-        if value <= 0:
-            raise ValueError(f"ids must be positive, got {value}")
+        if value <= 0 or value > MAX_ID:
+            raise ValueError(f"ids must be between 1 and {MAX_ID}, got {value}")
     return result
 
 

@@ -188,11 +188,20 @@ async def test_breaker_is_shared_between_clients(faulty: FakeOdoo) -> None:
     assert sum(faulty.faults.received.values()) == 2
 
 
-async def test_retries_stop_when_the_circuit_opens(faulty: FakeOdoo) -> None:
+async def test_health_is_counted_per_call_not_per_attempt(faulty: FakeOdoo) -> None:
+    # One read retried five times is one failed call: it must not open the circuit by
+    # itself (it did, and the next unrelated create failed for 15 s).
     clock = ManualClock(autojump=True)
     breaker = CircuitBreaker(failure_threshold=2, clock=clock)
     faulty.faults.always(PoolFull())
     async with Client(faulty.url, faulty.api_key, breaker=breaker, clock=clock) as odoo:
+        with pytest.raises(errors.PoolExhaustedError):
+            await odoo.call("res.partner", "search_count", domain=[])
+        assert faulty.faults.received["res.partner/search_count"] == 5
+        assert breaker.state is BreakerState.CLOSED
+        with pytest.raises(errors.PoolExhaustedError):
+            await odoo.call("res.partner", "search_count", domain=[])
+        assert breaker.state is BreakerState.OPEN  # the second failed call opens it
         with pytest.raises(errors.CircuitOpenError):
             await odoo.call("res.partner", "search_count", domain=[])
-    assert faulty.faults.received["res.partner/search_count"] == 2
+    assert faulty.faults.received["res.partner/search_count"] == 10

@@ -218,7 +218,7 @@ async def test_invalid_names_never_reach_a_url(
         ("1", TypeError, "ids must be an int or an iterable of ints, not str"),
         ([1, "2"], TypeError, "ids must be ints, got '2'"),
         ([True], TypeError, "ids must be ints, got True"),
-        ([0], ValueError, "ids must be positive, got 0"),
+        ([0], ValueError, "ids must be between 1 and 2147483647, got 0"),
     ],
 )
 async def test_bad_ids_are_refused(

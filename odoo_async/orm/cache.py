@@ -24,28 +24,74 @@ def context_key(context: Mapping[str, Any]) -> str:
     return json.dumps(context, sort_keys=True, default=str)
 
 
+Key = tuple[str, int]
+
+
+class _Budget:
+    """One least-recently-used order over every entry of a client's stores (values,
+    missing marks, dropped-field marks), so that the bound holds for the client as a
+    whole, however many contexts it sees."""
+
+    def __init__(self, max_records: int | None) -> None:
+        self.max_records = max_records
+        self._order: collections.OrderedDict[tuple[int, Key], RecordStore] = (
+            collections.OrderedDict())
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def touch(self, store: RecordStore, key: Key) -> None:
+        entry = (id(store), key)
+        if entry in self._order:
+            self._order.move_to_end(entry)
+            return
+        self._order[entry] = store
+        if self.max_records is not None:
+            while len(self._order) > self.max_records:
+                (_, old_key), old_store = self._order.popitem(last=False)
+                old_store._evict(old_key)
+
+    def forget(self, store: RecordStore, key: Key) -> None:
+        self._order.pop((id(store), key), None)
+
+
 class RecordStore:
     """Field values of records, bounded by ``max_records`` (least recently used first out).
 
-    ``max_records=None``: unbounded.
+    ``max_records=None``: unbounded. Stores of one client share one bound.
     """
 
-    def __init__(self, max_records: int | None = None) -> None:
-        self.max_records = max_records
-        self._values: collections.OrderedDict[tuple[str, int], dict[str, Any]] = (
-            collections.OrderedDict())
-        self._missing: set[tuple[str, int]] = set()
-        self._dropped: dict[tuple[str, int], set[str]] = {}
+    def __init__(self, max_records: int | None = None, *, budget: _Budget | None = None
+                 ) -> None:
+        self._budget = budget if budget is not None else _Budget(max_records)
+        self._values: dict[Key, dict[str, Any]] = {}
+        self._missing: set[Key] = set()
+        self._dropped: dict[Key, set[str]] = {}
+
+    @property
+    def max_records(self) -> int | None:
+        """The bound shared by the client's stores."""
+        return self._budget.max_records
 
     def __len__(self) -> int:
         return len(self._values)
 
+    def _evict(self, key: Key) -> None:
+        self._values.pop(key, None)
+        self._missing.discard(key)
+        self._dropped.pop(key, None)
+
+    def _release_if_empty(self, key: Key) -> None:
+        if key not in self._values and key not in self._missing and key not in self._dropped:
+            self._budget.forget(self, key)
+
     def get(self, model: str, record_id: int, field: str) -> Any:
         """The cached value, or :data:`MISSING`."""
-        values = self._values.get((model, record_id))
+        key = (model, record_id)
+        values = self._values.get(key)
         if values is None or field not in values:
             return MISSING
-        self._values.move_to_end((model, record_id))
+        self._budget.touch(self, key)
         return values[field]
 
     def fields(self, model: str, record_id: int) -> frozenset[str]:
@@ -64,10 +110,7 @@ class RecordStore:
             if not dropped:
                 del self._dropped[key]
         self._values.setdefault(key, {}).update(values)
-        self._values.move_to_end(key)
-        if self.max_records is not None:
-            while len(self._values) > self.max_records:
-                self._values.popitem(last=False)
+        self._budget.touch(self, key)
 
     def is_missing(self, model: str, record_id: int) -> bool:
         """Whether the record was found deleted."""
@@ -76,9 +119,11 @@ class RecordStore:
     def mark_missing(self, model: str, ids: Iterable[int]) -> None:
         """Remember records as deleted (and forget their values)."""
         for record_id in ids:
-            self._values.pop((model, record_id), None)
-            self._dropped.pop((model, record_id), None)
-            self._missing.add((model, record_id))
+            key = (model, record_id)
+            self._values.pop(key, None)
+            self._dropped.pop(key, None)
+            self._missing.add(key)
+            self._budget.touch(self, key)
 
     def invalidate(self, model: str, ids: Iterable[int] | None = None,
                    fields: Iterable[str] | None = None) -> None:
@@ -98,22 +143,31 @@ class RecordStore:
             else:
                 for name in names:
                     cached.pop(name, None)
+            self._release_if_empty(key)
 
     def clear(self) -> None:
         """Forget everything."""
+        for key in {*self._values, *self._missing, *self._dropped}:
+            self._budget.forget(self, key)
         self._values.clear()
         self._missing.clear()
         self._dropped.clear()
 
 
 class RecordCache:
-    """One store per context, for one client. ``enabled=False`` gives every fetch a
-    private store (results stay usable, nothing is shared between calls)."""
+    """One store per context, for one client, under one bound (``max_records`` entries
+    in all, least recently used out first). ``enabled=False`` gives every fetch a private
+    store (results stay usable, nothing is shared between calls)."""
 
     def __init__(self, *, enabled: bool = True, max_records: int | None = 100_000) -> None:
         self.enabled = enabled
         self.max_records = max_records
+        self._budget = _Budget(max_records)
         self._stores: dict[str, RecordStore] = {}
+
+    def __len__(self) -> int:
+        """Entries kept in all (records with values, or known missing)."""
+        return len(self._budget)
 
     def store(self, context: Mapping[str, Any]) -> RecordStore:
         """The store for ``context`` (a fresh private one when caching is disabled)."""
@@ -122,7 +176,10 @@ class RecordCache:
         key = context_key(context)
         store = self._stores.get(key)
         if store is None:
-            store = self._stores[key] = RecordStore(self.max_records)
+            if len(self._stores) > 64:
+                self._stores = {k: v for k, v in self._stores.items()
+                                if len(v) or v._missing or v._dropped}
+            store = self._stores[key] = RecordStore(budget=self._budget)
         return store
 
     def invalidate(self, model: str, ids: Iterable[int] | None = None,
@@ -140,4 +197,6 @@ class RecordCache:
 
     def clear(self) -> None:
         """Forget everything."""
+        for store in self._stores.values():
+            store.clear()
         self._stores.clear()

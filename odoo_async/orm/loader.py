@@ -20,9 +20,10 @@ from typing import Any, Final
 
 import attrs
 
-from odoo_async.errors import NotFoundError
+from odoo_async.errors import NotFoundError, ServerError
 from odoo_async.orm.cache import RecordStore
 from odoo_async.orm.spec import Spec
+from odoo_async.resilience.breaker import is_health_failure
 
 __all__ = ["Loader"]
 
@@ -35,7 +36,7 @@ Call = Callable[..., Awaitable[Any]]
 @attrs.define
 class _Batch:
     ids: list[int] = attrs.Factory(list)
-    waiters: list[asyncio.Future[None]] = attrs.Factory(list)
+    waiters: list[tuple[list[int], asyncio.Future[None]]] = attrs.Factory(list)
 
 
 def _fill(store: RecordStore, spec: Spec, records: Sequence[Any]) -> None:
@@ -139,19 +140,18 @@ class Loader:
                                                  spec)
         batch.ids.extend(ids)
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        batch.waiters.append(waiter)
+        batch.waiters.append((list(ids), waiter))
         await waiter
 
     def _flush(self, key: tuple[int, str], batch: _Batch, store: RecordStore,
                context: Mapping[str, Any], spec: Spec) -> None:
         if self._batches.get(key) is batch:
             del self._batches[key]
-        task = asyncio.ensure_future(
-            self._read_ids(store, context, spec, list(dict.fromkeys(batch.ids))))
+        task = asyncio.ensure_future(self._read_batch(store, context, spec, batch))
 
         def done(finished: asyncio.Future[None]) -> None:
             error = None if finished.cancelled() else finished.exception()
-            for waiter in batch.waiters:
+            for _, waiter in batch.waiters:
                 if waiter.done():
                     continue
                 if finished.cancelled():
@@ -162,6 +162,31 @@ class Loader:
                     waiter.set_result(None)
 
         task.add_done_callback(done)
+
+    async def _read_batch(self, store: RecordStore, context: Mapping[str, Any], spec: Spec,
+                          batch: _Batch) -> None:
+        """Read a merged batch; if Odoo refuses it (one caller's id is not readable, say),
+        read each caller's ids on their own, so each caller gets the answer for its own
+        ids, not another's error."""
+        try:
+            await self._read_ids(store, context, spec, list(dict.fromkeys(batch.ids)))
+        except ServerError as error:
+            if len(batch.waiters) < 2 or is_health_failure(error):
+                raise
+        else:
+            return
+        parts = [(ids, waiter) for ids, waiter in batch.waiters if not waiter.done()]
+        results = await asyncio.gather(
+            *(self._read_ids(store, context, spec, list(dict.fromkeys(ids)))
+              for ids, _ in parts),
+            return_exceptions=True)
+        for (_, waiter), result in zip(parts, results, strict=True):
+            if waiter.done():
+                continue
+            if isinstance(result, BaseException):
+                waiter.set_exception(result)
+            else:
+                waiter.set_result(None)
 
     async def _read_ids(self, store: RecordStore, context: Mapping[str, Any], spec: Spec,
                         ids: list[int]) -> None:

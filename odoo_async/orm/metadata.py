@@ -78,16 +78,30 @@ Loader = Callable[[str], Awaitable[Mapping[str, Any]]]
 
 
 class MetadataCache:
-    """Model metadata by name; concurrent requests for one model share one call."""
+    """Model metadata by name; concurrent requests for one model share one call.
+
+    The call runs in a task of its own: a caller that is cancelled while waiting stops
+    waiting, and neither cancels the call nor fails the other callers.
+    """
 
     def __init__(self, load: Loader) -> None:
         self._load = load
         self._models: dict[str, ModelInfo] = {}
-        self._pending: dict[str, asyncio.Future[ModelInfo]] = {}
+        self._pending: dict[str, asyncio.Task[ModelInfo]] = {}
 
     def known(self, model: str) -> ModelInfo | None:
         """The metadata if already loaded (no I/O)."""
         return self._models.get(model)
+
+    async def _fetch(self, model: str) -> ModelInfo:
+        try:
+            answer = await self._load(model)
+            info = ModelInfo(model, {name: FieldInfo.from_fields_get(name, description)
+                                     for name, description in answer.items()})
+            self._models[model] = info
+            return info
+        finally:
+            self._pending.pop(model, None)
 
     async def get(self, model: str) -> ModelInfo:
         """The metadata of ``model``, loading it (``fields_get``) the first time.
@@ -98,21 +112,14 @@ class MetadataCache:
         found = self._models.get(model)
         if found is not None:
             return found
-        pending = self._pending.get(model)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future[ModelInfo] = asyncio.get_running_loop().create_future()
-        self._pending[model] = future
-        try:
-            answer = await self._load(model)
-            info = ModelInfo(model, {name: FieldInfo.from_fields_get(name, description)
-                                     for name, description in answer.items()})
-            self._models[model] = info
-            future.set_result(info)
-            return info
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # mark it retrieved: having no other waiter is fine
-            raise
-        finally:
-            self._pending.pop(model, None)
+        task = self._pending.get(model)
+        if task is None:
+            task = self._pending[model] = asyncio.ensure_future(self._fetch(model))
+            task.add_done_callback(_consume)
+        return await asyncio.shield(task)
+
+
+def _consume(task: asyncio.Task[ModelInfo]) -> None:
+    """Mark a failure retrieved: every waiter may have gone (it is raised to those left)."""
+    if not task.cancelled():
+        task.exception()

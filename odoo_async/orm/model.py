@@ -11,7 +11,6 @@ from odoo_async.orm.metadata import FieldInfo
 from odoo_async.orm.query import Query
 from odoo_async.orm.recordset import Recordset
 from odoo_async.transport.base import validate_method, validate_model
-from odoo_async.values import to_wire_vals
 
 if TYPE_CHECKING:
     from odoo_async.orm.env import Environment
@@ -101,7 +100,8 @@ class Model:
         """
         rows: list[Mapping[str, Any]] = (
             [values] if isinstance(values, Mapping) else list(values))
-        vals_list = [to_wire_vals(row, where=f"values[{i}]") for i, row in enumerate(rows)]
+        convert = self.env.client.convert_values
+        vals_list = [convert(row, where=f"values[{i}]") for i, row in enumerate(rows)]
         ids = await self.env.call(self.name, "create", vals_list=vals_list)
         return Recordset(self.env, self.name, ids if isinstance(ids, list) else [ids])
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
-from odoo_async.errors import FieldNotLoadedError, MissingError
+from odoo_async.errors import FieldNotLoadedError, MissingError, OutcomeUnknownError
 from odoo_async.orm.cache import MISSING
 from odoo_async.orm.metadata import FieldInfo
 from odoo_async.transport.base import validate_method, validate_model
-from odoo_async.values import from_wire, normalize_ids, to_wire_vals
+from odoo_async.values import from_wire, normalize_ids
 
 if TYPE_CHECKING:
     from odoo_async.orm.env import Environment
@@ -288,7 +288,7 @@ class Recordset:
             TypeError, ValueError: values that cannot be sent.
             odoo_async.errors.OdooError: the call failed (MissingError for deleted records).
         """
-        vals = to_wire_vals(values)
+        vals = self.env.client.convert_values(values)
         if not self._ids:
             return True
         try:
@@ -301,11 +301,17 @@ class Recordset:
         """Delete the records; they read as missing afterwards.
 
         Raises:
+            odoo_async.errors.OutcomeUnknownError: the records may or may not be deleted;
+                their cached values are dropped.
             odoo_async.errors.OdooError: the call failed.
         """
         if not self._ids:
             return True
-        await self.env.call(self._name, "unlink", ids=self.ids)
+        try:
+            await self.env.call(self._name, "unlink", ids=self.ids)
+        except OutcomeUnknownError:
+            self.env.state.cache.invalidate(self._name, self._ids)  # gone or not: unknown
+            raise
         self.env.state.cache.mark_missing(self._name, self._ids)
         return True
 
@@ -315,7 +321,8 @@ class Recordset:
         Raises:
             odoo_async.errors.OdooError: the call failed.
         """
-        params = {"default": to_wire_vals(default)} if default else {}
+        params = {"default": self.env.client.convert_values(default, where="default")} \
+            if default else {}
         new_ids = await self.env.call(self._name, "copy", ids=self.ids, **params)
         return self._new(new_ids if isinstance(new_ids, list) else [new_ids])
 

@@ -6,13 +6,18 @@ from __future__ import annotations
 import collections
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from contextlib import AbstractAsyncContextManager, AbstractContextManager, nullcontext
+from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import TypeVar
 
 import attrs
 
-from odoo_async.errors import CircuitOpenError, OdooError, OutcomeUnknownError
-from odoo_async.resilience.breaker import CircuitBreaker
+from odoo_async.errors import (
+    CircuitOpenError,
+    ClientClosedError,
+    OdooError,
+    OutcomeUnknownError,
+)
+from odoo_async.resilience.breaker import CircuitBreaker, Ticket
 from odoo_async.resilience.clock import Clock, SystemClock
 from odoo_async.resilience.ratelimit import InFlightLimit, RateLimit
 from odoo_async.resilience.retry import RetryPolicy, describe
@@ -97,23 +102,34 @@ class Resilience:
             breaker_state=self.breaker.state.value if self.breaker else None,
         )
 
-    async def _attempt(self, send: Callable[[], Awaitable[T]]) -> T:
-        guard: AbstractContextManager[None] = (
-            self.breaker.guard() if self.breaker else nullcontext()
-        )
+    async def _attempt(self, send: Callable[[], Awaitable[T]], tickets: list[Ticket]) -> T:
+        # The breaker is asked twice: before waiting (fail fast, no slot taken) and right
+        # before sending (a half-open probe slot is held only while the probe runs).
+        breaker = self.breaker
+        if breaker is not None:
+            breaker.check()
+        if self.rate_limit is not None:
+            await self.rate_limit.acquire()
         cap: AbstractAsyncContextManager[None] = (
             self.in_flight if self.in_flight is not None else nullcontext()
         )
-        with guard:
-            if self.rate_limit is not None:
-                await self.rate_limit.acquire()
-            async with cap:
-                self._current += 1
-                self._peak = max(self._peak, self._current)
-                try:
-                    return await send()
-                finally:
-                    self._current -= 1
+        async with cap:
+            ticket = breaker.admit() if breaker is not None else None
+            if ticket is not None:
+                tickets.append(ticket)
+            self._current += 1
+            self._peak = max(self._peak, self._current)
+            error: BaseException | None = None
+            try:
+                return await send()
+            except BaseException as exc:
+                error = exc
+                raise
+            finally:
+                self._current -= 1
+                if breaker is not None and ticket is not None:
+                    breaker.release(ticket, error)
+                del error
 
     async def run(
         self,
@@ -122,8 +138,12 @@ class Resilience:
         model: str | None,
         method: str | None,
         idempotent: bool | None = None,
+        budget: float | None = None,
     ) -> T:
         """Run ``send`` (one attempt each time it is called) under the policies.
+
+        ``budget`` bounds the whole call, retries included, in seconds (the client passes
+        its total timeout): no retry starts that would end past it.
 
         Raises:
             CircuitOpenError: the breaker refused the call; nothing was sent.
@@ -134,20 +154,49 @@ class Resilience:
         policy = self.retry
         repeatable = policy.is_repeatable(model, method, idempotent)
         started = self._clock.monotonic()
+        tickets: list[Ticket] = []
+        self._counts["calls"] += 1
+        try:
+            result = await self._run(send, policy, repeatable, started, tickets, budget,
+                                     model=model, method=method)
+        except BaseException as error:
+            self._record_call(tickets, error)
+            raise
+        self._record_call(tickets, None)
+        return result
+
+    def _record_call(self, tickets: list[Ticket], error: BaseException | None) -> None:
+        if self.breaker is not None and tickets:
+            if isinstance(error, OutcomeUnknownError) and error.__cause__ is not None:
+                error = error.__cause__  # judge the server by what really happened
+            self.breaker.record_call(tickets[-1], error)
+
+    async def _run(self, send: Callable[[], Awaitable[T]], policy: RetryPolicy,
+                   repeatable: bool, started: float, tickets: list[Ticket],
+                   budget: float | None, *, model: str | None, method: str | None) -> T:
         previous_delay = 0.0
         attempt = 0
-        self._counts["calls"] += 1
         while True:
             attempt += 1
             try:
-                result = await self._attempt(send)
+                result = await self._attempt(send, tickets)
             except CircuitOpenError:
                 self._counts["rejected_by_breaker"] += 1
                 self._counts["failed"] += 1
                 raise
+            except ClientClosedError as error:
+                self._counts["failed"] += 1
+                if error.interrupted and not repeatable:
+                    self._counts["outcome_unknown"] += 1
+                    raise OutcomeUnknownError(
+                        "the client was closed while the call was in flight: it may or may "
+                        "not have been applied", model=model, method=method,
+                    ) from error
+                raise
             except OdooError as error:
                 self._failures[type(error).__name__] += 1
-                delay = self._retry_delay(error, attempt, previous_delay, started, repeatable)
+                delay = self._retry_delay(error, attempt, previous_delay, started, repeatable,
+                                          budget)
                 if delay is not None:
                     logger.warning(
                         "retrying %s after %s (attempt %d of %d) in %.2f s",
@@ -172,13 +221,15 @@ class Resilience:
             return result
 
     def _retry_delay(self, error: OdooError, attempt: int, previous: float, started: float,
-                     repeatable: bool) -> float | None:
+                     repeatable: bool, budget: float | None) -> float | None:
         policy = self.retry
         if attempt >= policy.max_attempts or not policy.may_retry(error, repeatable=repeatable):
             return None
         delay = policy.next_delay(attempt, previous, error, now=self._clock.time())
-        if policy.deadline is not None:
-            elapsed = self._clock.monotonic() - started
-            if elapsed + delay > policy.deadline:
+        if delay is None:
+            return None
+        elapsed = self._clock.monotonic() - started
+        for limit in (policy.deadline, budget):
+            if limit is not None and elapsed + delay > limit:
                 return None
         return delay

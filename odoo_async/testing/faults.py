@@ -34,9 +34,11 @@ __all__ = [
     "InvalidJson",
     "Latency",
     "PoolFull",
+    "ProxyPage",
     "ResetAfterExecute",
     "ResetBeforeBody",
     "Status",
+    "StatusAfterExecute",
     "TruncatedJson",
     "werkzeug_page",
 ]
@@ -124,6 +126,47 @@ class Status:
         """Answer the error page."""
         headers = {"Retry-After": self.retry_after} if self.retry_after is not None else None
         return _html(self.status, headers)
+
+
+@attrs.frozen
+class StatusAfterExecute:
+    """Run the call (it commits), then answer ``status`` as an error page: a proxy that
+    forwarded the call and lost the answer (Envoy's 503 "upstream reset before headers"),
+    or a lying server. ``page="werkzeug"`` sends Werkzeug's page, ``"proxy"`` an nginx-like
+    one."""
+
+    status: int
+    retry_after: str | None = None
+    page: str = "proxy"
+
+    async def apply(self, request: web.Request, execute: Execute) -> web.StreamResponse:
+        """Execute, then answer the error page."""
+        await execute()
+        headers = {"Retry-After": self.retry_after} if self.retry_after is not None else None
+        if self.page == "werkzeug":
+            return _html(self.status, headers)
+        return _proxy_html(self.status, headers)
+
+
+@attrs.frozen
+class ProxyPage:
+    """Answer ``status`` with a reverse proxy's HTML page (nginx's layout), without
+    running the call."""
+
+    status: int
+
+    async def apply(self, request: web.Request, execute: Execute) -> web.StreamResponse:
+        """Answer the proxy's page."""
+        return _proxy_html(self.status)
+
+
+def _proxy_html(status: int, headers: dict[str, str] | None = None) -> web.Response:
+    title = f"{status} {_PAGES.get(status, ('Error', ''))[0]}"
+    return web.Response(
+        status=status, content_type="text/html", charset="utf-8", headers=headers,
+        text=(f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>"
+              f"{title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"),
+    )
 
 
 @attrs.frozen

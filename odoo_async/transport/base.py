@@ -14,6 +14,8 @@ __all__ = ["Transport", "validate_method", "validate_model"]
 
 _MODEL: Final = re.compile(r"[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*")
 _METHOD: Final = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+MAX_NAME: Final = 128
+"""The longest model or method name accepted (Odoo's are far shorter)."""
 
 
 def validate_model(model: object) -> str:
@@ -26,10 +28,10 @@ def validate_model(model: object) -> str:
     """
     if not isinstance(model, str):
         raise TypeError(f"model name must be a str, not {type(model).__name__}")
-    if not _MODEL.fullmatch(model):
+    if len(model) > MAX_NAME or not _MODEL.fullmatch(model):
         raise ValueError(
-            f"invalid model name {model!r}: expected dotted words of letters, digits and "
-            "underscores, like 'res.partner'"
+            f"invalid model name {model[:80]!r}: expected dotted words of letters, digits "
+            f"and underscores, like 'res.partner', at most {MAX_NAME} characters"
         )
     return model
 
@@ -46,10 +48,10 @@ def validate_method(method: object) -> str:
         raise TypeError(f"method name must be a str, not {type(method).__name__}")
     if method.startswith("_"):
         raise ValueError(f"invalid method name {method!r}: private methods cannot be called")
-    if not _METHOD.fullmatch(method):
+    if len(method) > MAX_NAME or not _METHOD.fullmatch(method):
         raise ValueError(
-            f"invalid method name {method!r}: expected letters, digits and underscores, "
-            "starting with a letter"
+            f"invalid method name {method[:80]!r}: expected at most {MAX_NAME} letters, digits "
+            "and underscores, starting with a letter"
         )
     return method
 

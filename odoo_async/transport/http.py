@@ -13,7 +13,7 @@ import logging
 import ssl as ssl_module
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 import aiohttp
@@ -27,11 +27,19 @@ from odoo_async.errors import (
     ClientClosedError,
     ConnectError,
     ConnectionLostError,
+    EventLoopError,
+    OdooError,
+    ProtocolError,
     RequestTimeoutError,
     TransportError,
 )
+from odoo_async.secret import Secret
 
-__all__ = ["DEFAULT_USER_AGENT", "HttpAnswer", "HttpSession", "parse_base_url"]
+__all__ = ["DEFAULT_USER_AGENT", "HttpAnswer", "HttpSession", "RequestHeaders",
+           "parse_base_url"]
+
+ERROR_BODY_BYTES: Final = 1024 * 1024
+"""How much of an error answer's body is read (the rest is dropped)."""
 
 logger = logging.getLogger("odoo_async.transport")
 
@@ -54,6 +62,37 @@ class HttpAnswer:
     def media_type(self) -> str:
         """The Content-Type without parameters, lower case (``"application/json"``)."""
         return self.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+
+
+class RequestHeaders(Mapping[str, str]):
+    """Request headers whose ``Authorization`` stays inside a :class:`Secret` until
+    aiohttp copies the headers into its own objects: no frame of the library holds the
+    key in plain text, and ``repr`` shows it redacted."""
+
+    __slots__ = ("_auth", "_plain")
+
+    def __init__(self, plain: Mapping[str, str], auth: Secret | None = None) -> None:
+        self._plain = dict(plain)
+        self._auth = auth
+
+    def __getitem__(self, name: str) -> str:
+        if name == "Authorization" and self._auth is not None:
+            return f"bearer {self._auth.reveal()}"
+        return self._plain[name]
+
+    def __iter__(self) -> Iterator[str]:
+        if self._auth is not None:
+            yield "Authorization"
+        yield from self._plain
+
+    def __len__(self) -> int:
+        return len(self._plain) + (self._auth is not None)
+
+    def __repr__(self) -> str:
+        shown = dict(self._plain)
+        if self._auth is not None:
+            shown["Authorization"] = f"bearer {self._auth!r}"
+        return f"RequestHeaders({shown!r})"
 
 
 def parse_base_url(url: str | URL) -> URL:
@@ -103,15 +142,29 @@ class HttpSession:
         self._session = session
         self._owns_session = session is None
         self._closed = False
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def closed(self) -> bool:
         """Whether :meth:`aclose` was called."""
         return self._closed
 
+    def _check_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = loop
+        elif loop is not self._loop:
+            why = ("the event loop it first ran on is closed (one asyncio.run per job?)"
+                   if self._loop.is_closed() else "it is already in use on another event loop")
+            raise EventLoopError(
+                f"this client cannot be used here: {why}. A client's connections belong to "
+                "one event loop: create the client inside the coroutine that runs it (one "
+                "client per event loop)")
+
     def _get_session(self) -> aiohttp.ClientSession:
         if self._closed:
             raise ClientClosedError("the client is closed; create a new one")
+        self._check_loop()
         if self._session is None:
             connector = aiohttp.TCPConnector(
                 limit=self._limits.max_connections,
@@ -145,51 +198,40 @@ class HttpSession:
     ) -> HttpAnswer:
         """Send one request and read the whole answer, whatever its status.
 
+        The client's timeout applies to every request, even on a session given by the
+        caller, and the session's own ``raise_for_status`` is ignored. An error answer's
+        body is read up to ``ERROR_BODY_BYTES``; a success larger than the limits'
+        ``max_answer_bytes`` is refused.
+
         Raises:
-            ClientClosedError: after :meth:`aclose`.
+            ClientClosedError: after :meth:`aclose`, or closed while this request was in
+                flight (``interrupted=True``).
+            EventLoopError: used from another event loop than the first one.
             ConnectError: the request never left (refused, DNS, TLS, pool wait timed out).
             ConnectionLostError: the connection dropped after the request may have left.
             RequestTimeoutError: no complete answer in time.
+            ProtocolError: the answer is larger than ``max_answer_bytes``.
             TransportError: any other client-side HTTP failure.
         """
         session = self._get_session()
         started = time.perf_counter()
         where = {"model": model, "method": odoo_method}
+        failure: OdooError | None = None
         try:
-            async with session.request(
-                method,
-                url,
-                data=body,
-                headers=headers,
-                allow_redirects=False,
-                ssl=self._ssl,
-            ) as response:
-                payload = await response.read()
-                answer = HttpAnswer(
-                    status=response.status,
-                    headers=_safe_headers(response.headers),
-                    body=payload,
-                    url=str(response.url),
-                )
-        except aiohttp.ClientConnectorCertificateError as exc:
-            raise ConnectError(f"TLS certificate verification failed: {exc.certificate_error}",
-                               **where) from None
-        except aiohttp.ClientConnectorError as exc:
-            raise ConnectError(f"cannot connect to {exc.host}:{exc.port}: {exc.strerror or exc}",
-                               **where) from None
-        except aiohttp.ConnectionTimeoutError:
-            raise ConnectError("timed out waiting for a connection", **where) from None
-        except (aiohttp.ServerTimeoutError, asyncio.TimeoutError):
-            raise RequestTimeoutError("no answer within the timeout", **where) from None
-        except aiohttp.ServerDisconnectedError:
-            raise ConnectionLostError("the server closed the connection", **where) from None
-        except aiohttp.ClientPayloadError as exc:
-            raise ConnectionLostError(f"the answer was cut off: {exc}", **where) from None
-        except aiohttp.ClientOSError as exc:
-            raise ConnectionLostError(f"connection error: {exc.strerror or exc}",
-                                      **where) from None
+            answer = await self._exchange(session, method, url, headers, body, where)
+        except OdooError as exc:
+            failure = exc
         except aiohttp.ClientError as exc:
-            raise TransportError(f"HTTP client error: {type(exc).__name__}", **where) from None
+            failure = _transport_error(exc, where)
+        except asyncio.TimeoutError:
+            failure = RequestTimeoutError("no answer within the timeout", **where)
+        if failure is not None:
+            # Raised outside the ``except`` blocks: aiohttp's exception (whose frames and
+            # request info carry the headers, so the key) is not chained as __context__.
+            if self._closed and isinstance(failure, TransportError):
+                failure = ClientClosedError(
+                    "the client was closed while the call was in flight", interrupted=True)
+            raise failure
         elapsed_ms = (time.perf_counter() - started) * 1000
         logger.debug(
             "%s %s -> %s in %.1f ms, %d bytes",
@@ -208,12 +250,92 @@ class HttpSession:
         )
         return answer
 
+    async def _exchange(self, session: aiohttp.ClientSession, method: str, url: URL,
+                        headers: Mapping[str, str], body: bytes | None,
+                        where: Mapping[str, str | None]) -> HttpAnswer:
+        async with session.request(
+            method,
+            url,
+            data=body,
+            headers=headers,
+            allow_redirects=False,
+            ssl=self._ssl,
+            timeout=self._timeout,
+            raise_for_status=False,
+        ) as response:
+            limit = (ERROR_BODY_BYTES if response.status >= 400
+                     else self._limits.max_answer_bytes)
+            payload = await _read_body(response, limit, where)
+            return HttpAnswer(
+                status=response.status,
+                headers=_safe_headers(response.headers),
+                body=payload,
+                url=str(response.url),
+            )
+
     async def aclose(self) -> None:
         """Close the session if this object created it. Idempotent."""
         self._closed = True
         session, self._session = self._session, None
         if session is not None and self._owns_session and not session.closed:
             await session.close()
+
+
+def _transport_error(exc: aiohttp.ClientError, where: Mapping[str, str | None]
+                     ) -> TransportError:
+    """The library's error for an aiohttp failure (built from facts, never from the
+    request, so that no header reaches the message)."""
+    model, method = where.get("model"), where.get("method")
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return ConnectError(f"TLS certificate verification failed: {exc.certificate_error}",
+                            model=model, method=method)
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return ConnectError(f"cannot connect to {exc.host}:{exc.port}: {exc.strerror or exc}",
+                            model=model, method=method)
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return ConnectError("timed out waiting for a connection", model=model, method=method)
+    if isinstance(exc, aiohttp.ServerTimeoutError):
+        return RequestTimeoutError("no answer within the timeout", model=model, method=method)
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return ConnectionLostError("the server closed the connection", model=model,
+                                   method=method)
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return ConnectionLostError(f"the answer was cut off: {exc}", model=model, method=method)
+    if isinstance(exc, aiohttp.ClientOSError):
+        return ConnectionLostError(f"connection error: {exc.strerror or exc}", model=model,
+                                   method=method)
+    return TransportError(f"HTTP client error: {type(exc).__name__}", model=model,
+                          method=method)
+
+
+async def _read_body(response: aiohttp.ClientResponse, limit: int | None,
+                     where: Mapping[str, str | None]) -> bytes:
+    """The answer's body, up to ``limit`` bytes after decompression: an error body is cut
+    there, a success body over it is refused."""
+    if limit is None:
+        return await response.read()
+    declared = response.content_length
+    error_answer = response.status >= 400
+    if (declared is not None and declared <= limit
+            and not response.headers.get("Content-Encoding")):
+        return await response.read()
+    if declared is not None and declared > limit and not error_answer:
+        raise ProtocolError(f"the answer is {declared} bytes, more than max_answer_bytes "
+                            f"({limit})", status=response.status, model=where.get("model"),
+                            method=where.get("method"))
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            if error_answer:
+                chunks.append(chunk[: len(chunk) - (size - limit)])
+                break
+            raise ProtocolError(f"the answer is larger than max_answer_bytes ({limit})",
+                                status=response.status, model=where.get("model"),
+                                method=where.get("method"))
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 _DROPPED_HEADERS: Final = frozenset({"set-cookie"})

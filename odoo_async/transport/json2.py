@@ -13,11 +13,29 @@ from odoo_async import _json
 from odoo_async.config import ConnectionLimits, Timeout
 from odoo_async.errors import ProtocolError, error_from_response, excerpt
 from odoo_async.secret import Secret
-from odoo_async.transport.http import DEFAULT_USER_AGENT, HttpAnswer, HttpSession
+from odoo_async.transport.http import (
+    DEFAULT_USER_AGENT,
+    HttpAnswer,
+    HttpSession,
+    RequestHeaders,
+)
 
-__all__ = ["Json2Transport", "decode_answer"]
+__all__ = ["Json2Transport", "decode_answer", "redact_secret"]
 
 _JSON: Final = "application/json"
+_REDACTED: Final = b"**********"
+
+
+def redact_secret(answer: HttpAnswer, secret: Secret | None) -> HttpAnswer:
+    """``answer`` with every occurrence of ``secret`` in its body replaced by asterisks
+    (a proxy's debug page or an error message may echo the key back)."""
+    if secret is None:
+        return answer
+    value = secret.reveal().encode()
+    if value not in answer.body:
+        return answer
+    return HttpAnswer(status=answer.status, headers=answer.headers,
+                      body=answer.body.replace(value, _REDACTED), url=answer.url)
 
 
 def decode_answer(answer: HttpAnswer, *, model: str | None, method: str | None) -> Any:
@@ -44,7 +62,7 @@ def decode_answer(answer: HttpAnswer, *, model: str | None, method: str | None) 
         )
     try:
         return _json.loads(answer.body)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ProtocolError(
             "the answer is not valid JSON (truncated?)",
             status=answer.status, content_type=answer.media_type,
@@ -86,17 +104,13 @@ class Json2Transport:
     def __repr__(self) -> str:
         return f"Json2Transport({str(self._url)!r}, database={self._database!r})"
 
-    def _headers(self, *, with_body: bool) -> dict[str, str]:
-        headers = {
-            "Authorization": f"bearer {self._api_key.reveal()}",
-            "Accept": _JSON,
-            "User-Agent": self._user_agent,
-        }
+    def _headers(self, *, with_body: bool) -> RequestHeaders:
+        headers = {"Accept": _JSON, "User-Agent": self._user_agent}
         if with_body:
             headers["Content-Type"] = "application/json; charset=utf-8"
         if self._database:
             headers["X-Odoo-Database"] = self._database
-        return headers
+        return RequestHeaders(headers, self._api_key)
 
     async def call(self, model: str, method: str, payload: Mapping[str, Any]) -> Any:
         """POST the call and return the decoded result.
@@ -115,6 +129,8 @@ class Json2Transport:
             model=model,
             odoo_method=method,
         )
+        if answer.status >= 300 or answer.media_type != _JSON:
+            answer = redact_secret(answer, self._api_key)
         return decode_answer(answer, model=model, method=method)
 
     async def version(self) -> dict[str, Any]:
