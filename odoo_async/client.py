@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import ssl as ssl_module
@@ -15,7 +16,7 @@ import attrs
 
 from odoo_async.config import ConnectionLimits, Timeout
 from odoo_async.domain import Domain
-from odoo_async.errors import ClientClosedError, ProtocolError
+from odoo_async.errors import ClientClosedError, EventLoopError, ProtocolError
 from odoo_async.resilience import (
     CircuitBreaker,
     ClientStats,
@@ -32,6 +33,7 @@ from odoo_async.transport.json2 import Json2Transport
 from odoo_async.values import normalize_ids, to_wire, to_wire_vals
 
 if TYPE_CHECKING:
+    from odoo_async.bulk import Bulk
     from odoo_async.orm import Environment, Model
 
 __all__ = ["DEFAULT_MAX_IN_FLIGHT", "Client"]
@@ -199,6 +201,8 @@ class Client:
         )
         self._closed = False
         self._env: Environment | None = None
+        self._bulk: Bulk | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._cache, self._cache_max_records = cache, cache_max_records
         self._coalesce, self._web_read = coalesce, web_read
 
@@ -216,6 +220,15 @@ class Client:
                              coalesce=self._coalesce, web_read=self._web_read)
             self._env = Environment(self, state)
         return self._env
+
+    @property
+    def bulk(self) -> Bulk:
+        """Bulk helpers: ``await client.bulk.upsert("res.partner", rows, key="ref")``."""
+        if self._bulk is None:
+            from odoo_async.bulk import Bulk
+
+            self._bulk = Bulk(self, self.env, clock=self.clock)
+        return self._bulk
 
     def __getitem__(self, model: str) -> Model:
         """The model ``model`` (no I/O): ``client["res.partner"]``.
@@ -258,6 +271,20 @@ class Client:
         if self._closed:
             raise ClientClosedError("the client is closed; create a new one")
 
+    def check_loop(self) -> None:
+        """Make sure the client runs on the event loop it first ran on (it remembers the
+        first one).
+
+        Raises:
+            EventLoopError: called from another event loop, or that loop is closed.
+            RuntimeError: no event loop is running.
+        """
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = loop
+        elif loop is not self._loop:
+            raise EventLoopError.for_loop(self._loop.is_closed())
+
     @property
     def url(self) -> str:
         """The server's base URL."""
@@ -277,6 +304,17 @@ class Client:
     def stats(self) -> ClientStats:
         """Counters: calls, retries, failures by class, breaker state, calls in flight."""
         return self._resilience.stats
+
+    @property
+    def max_in_flight(self) -> int | None:
+        """Calls this client sends at once at most (``None``: no cap)."""
+        cap = self._resilience.in_flight
+        return cap.limit if cap is not None else None
+
+    @property
+    def clock(self) -> Clock:
+        """The time source of backoff, breaker, rate limit and bulk pacing."""
+        return self._resilience.clock
 
     @property
     def retry_policy(self) -> RetryPolicy:
@@ -378,6 +416,7 @@ class Client:
             odoo_async.errors.ProtocolError: the answer was not valid JSON.
         """
         self._check_open()
+        self.check_loop()
         validate_model(model)
         validate_method(method)
         payload = self.build_payload(ids, context, params)
@@ -393,6 +432,7 @@ class Client:
             ClientClosedError, odoo_async.errors.OdooError: as :meth:`call`.
         """
         self._check_open()
+        self.check_loop()
         return await self._resilience.run(self._transport.version, model=None, method=None,
                                           budget=self._timeout.total)
 

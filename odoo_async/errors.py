@@ -120,6 +120,16 @@ class EventLoopError(OdooError, RuntimeError):
     that loop closed). A client's connections belong to one loop: create one client per
     event loop, e.g. inside the coroutine that ``asyncio.run`` runs."""
 
+    @classmethod
+    def for_loop(cls, first_loop_closed: bool) -> EventLoopError:
+        """The error for a client first used on a loop that is now closed, or still
+        running elsewhere."""
+        why = ("the event loop it first ran on is closed (one asyncio.run per job?)"
+               if first_loop_closed else "it is already in use on another event loop")
+        return cls(f"this client cannot be used here: {why}. A client's connections "
+                   "belong to one event loop: create the client inside the coroutine that "
+                   "runs it (one client per event loop)")
+
 
 class CircuitOpenError(OdooError):
     """The circuit breaker is open: the call failed fast and nothing was sent.

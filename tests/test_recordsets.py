@@ -245,9 +245,12 @@ async def test_with_context_views_share_ids_not_values(odoo_client: Client) -> N
 async def test_bounded_and_disabled_cache(fake_odoo: FakeOdoo) -> None:
     async with Client(fake_odoo.url, fake_odoo.api_key, cache_max_records=2) as odoo:
         partners = await odoo["res.partner"].browse([8, 9, 10]).fetch("name")
+        # what a fetch returned stays readable whatever the bound (it was not, before)
+        assert partners.mapped("name") == ["Wood Corner", "Acme Corporation",
+                                           "Gemini Furniture"]
         with pytest.raises(FieldNotLoadedError):
-            _ = partners[0].name  # evicted: least recently used
-        assert partners[2].name == "Gemini Furniture"
+            _ = odoo["res.partner"].browse(8).name  # the shared cache: evicted (LRU)
+        assert odoo["res.partner"].browse(10).name == "Gemini Furniture"
     async with Client(fake_odoo.url, fake_odoo.api_key, cache=False) as odoo:
         partners = await odoo["res.partner"].search(F.id.in_([8, 9])).fetch("name",
                                                                             "country_id.code")

@@ -668,3 +668,75 @@ async def test_naive_datetimes_setting_reaches_recordset_writes(fake_odoo: FakeO
 async def fake_odoo() -> AsyncIterator[FakeOdoo]:
     async with FakeOdoo() as server:
         yield server
+
+
+# -- found by a second review ------------------------------------------------------------
+
+
+async def test_a_broken_200_body_echoing_the_key_is_redacted(scripted_odoo: ScriptedOdoo
+                                                             ) -> None:
+    async def echo(request: web.Request) -> web.StreamResponse:
+        body = f'{{"echo": "{request.headers["Authorization"]}", '.encode()
+        return web.Response(body=body, content_type="application/json")
+
+    async def redirect(request: web.Request) -> web.StreamResponse:
+        key = request.headers["Authorization"].split()[1]
+        return web.Response(status=302, headers={"Location": f"/login?key={key}"})
+
+    scripted_odoo.queue(echo, redirect)
+    async with Client(scripted_odoo.url, API_KEY, retry=False, breaker=False) as odoo:
+        with pytest.raises(errors.OutcomeUnknownError) as broken:
+            await odoo.call("res.partner", "create", vals_list=[{}])
+        with pytest.raises(errors.ProtocolError) as moved:
+            await odoo.call("res.partner", "search", domain=[])
+    assert_no_key(broken.value, API_KEY)
+    assert_no_key(moved.value, API_KEY)
+    assert API_KEY not in broken.value.__cause__.excerpt  # type: ignore[union-attr]
+
+
+async def test_a_cancelled_call_holds_no_key_in_its_traceback(scripted_odoo: ScriptedOdoo
+                                                              ) -> None:
+    arrived = asyncio.Event()
+
+    async def hang(_: web.Request) -> web.StreamResponse:
+        arrived.set()
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    scripted_odoo.queue(hang)
+    async with Client(scripted_odoo.url, API_KEY, retry=False, breaker=False) as odoo:
+        task = asyncio.create_task(odoo.call("res.partner", "search", domain=[]))
+        await arrived.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError) as caught:
+            await task
+    chain = caught.value
+    for item in _chain(chain):
+        text = "".join(traceback.TracebackException.from_exception(
+            item, capture_locals=True).format())
+        assert API_KEY not in text
+
+
+async def test_fetches_in_many_contexts_at_once_stay_readable(fake_odoo: FakeOdoo) -> None:
+    async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
+        await odoo["res.partner"].fields()
+
+        async def one(n: int) -> str:
+            records = await odoo.with_context(request_id=n)["res.partner"].browse(9).fetch(
+                "name")
+            return str(records.name)
+
+        names = await asyncio.gather(*(one(n) for n in range(70)))
+    assert set(names) == {"Acme Corporation"}
+
+
+async def test_what_a_fetch_returned_stays_readable_past_the_bound(fake_odoo: FakeOdoo
+                                                                   ) -> None:
+    async with Client(fake_odoo.url, fake_odoo.api_key, cache_max_records=20) as odoo:
+        thirty = await odoo["res.partner"].search([], order="id").limit(30).fetch("name")
+        assert all(isinstance(name, str) for name in thirty.mapped("name"))
+        first, second = await asyncio.gather(
+            odoo["res.partner"].browse(range(1, 16)).fetch("name"),
+            odoo["res.partner"].browse(range(16, 31)).fetch("name"))
+        for records in (first, second):
+            assert all(isinstance(name, str) for name in records.mapped("name"))

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import collections
 import json
+import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
-__all__ = ["MISSING", "RecordCache", "RecordStore", "context_key"]
+__all__ = ["MISSING", "PinnedStore", "RecordCache", "RecordStore", "context_key"]
 
 MISSING: Final = object()
 """Returned for a field that is not in the store."""
@@ -154,6 +155,47 @@ class RecordStore:
         self._dropped.clear()
 
 
+class PinnedStore(RecordStore):
+    """The values one fetch returned, kept for the recordsets it returned whatever the
+    cache's bound (as a Django QuerySet keeps its results), in front of the shared store
+    they are also written to. Reads fall back to the shared store; invalidations reach
+    both (the client's :class:`RecordCache` knows every live pinned store)."""
+
+    def __init__(self, shared: RecordStore | None) -> None:
+        super().__init__(None)
+        self.shared = shared
+
+    def get(self, model: str, record_id: int, field: str) -> Any:
+        """The fetched value, else the shared store's, else :data:`MISSING`."""
+        value = super().get(model, record_id, field)
+        if value is MISSING and self.shared is not None:
+            return self.shared.get(model, record_id, field)
+        return value
+
+    def fields(self, model: str, record_id: int) -> frozenset[str]:
+        """Fields known here or in the shared store."""
+        own = super().fields(model, record_id)
+        return own | self.shared.fields(model, record_id) if self.shared is not None else own
+
+    def update(self, model: str, record_id: int, values: Mapping[str, Any]) -> None:
+        """Keep the values here and in the shared store."""
+        super().update(model, record_id, values)
+        if self.shared is not None:
+            self.shared.update(model, record_id, values)
+
+    def is_missing(self, model: str, record_id: int) -> bool:
+        """Whether either store found the record deleted."""
+        return super().is_missing(model, record_id) or (
+            self.shared is not None and self.shared.is_missing(model, record_id))
+
+    def mark_missing(self, model: str, ids: Iterable[int]) -> None:
+        """Remember records as deleted here and in the shared store."""
+        ids = list(ids)
+        super().mark_missing(model, ids)
+        if self.shared is not None:
+            self.shared.mark_missing(model, ids)
+
+
 class RecordCache:
     """One store per context, for one client, under one bound (``max_records`` entries
     in all, least recently used out first). ``enabled=False`` gives every fetch a private
@@ -164,10 +206,18 @@ class RecordCache:
         self.max_records = max_records
         self._budget = _Budget(max_records)
         self._stores: dict[str, RecordStore] = {}
+        self._pinned: weakref.WeakSet[PinnedStore] = weakref.WeakSet()
 
     def __len__(self) -> int:
         """Entries kept in all (records with values, or known missing)."""
         return len(self._budget)
+
+    def pin(self, context: Mapping[str, Any]) -> PinnedStore:
+        """A store for one fetch's results, in front of the store for ``context`` (alone
+        when caching is disabled); invalidations reach it while it lives."""
+        pinned = PinnedStore(self.store(context) if self.enabled else None)
+        self._pinned.add(pinned)
+        return pinned
 
     def store(self, context: Mapping[str, Any]) -> RecordStore:
         """The store for ``context`` (a fresh private one when caching is disabled)."""
@@ -176,7 +226,7 @@ class RecordCache:
         key = context_key(context)
         store = self._stores.get(key)
         if store is None:
-            if len(self._stores) > 64:
+            if len(self._stores) > 64:  # forget empty stores (pinned results keep theirs)
                 self._stores = {k: v for k, v in self._stores.items()
                                 if len(v) or v._missing or v._dropped}
             store = self._stores[key] = RecordStore(budget=self._budget)
@@ -186,17 +236,22 @@ class RecordCache:
                    fields: Iterable[str] | None = None) -> None:
         """Forget values in every context."""
         ids = None if ids is None else list(ids)
+        fields = None if fields is None else list(fields)
         for store in self._stores.values():
             store.invalidate(model, ids, fields)
+        for pinned in list(self._pinned):
+            RecordStore.invalidate(pinned, model, ids, fields)
 
     def mark_missing(self, model: str, ids: Iterable[int]) -> None:
         """Remember records as deleted in every context."""
         ids = list(ids)
         for store in self._stores.values():
             store.mark_missing(model, ids)
+        for pinned in list(self._pinned):
+            RecordStore.mark_missing(pinned, model, ids)
 
     def clear(self) -> None:
-        """Forget everything."""
+        """Forget everything (recordsets already fetched keep their own values)."""
         for store in self._stores.values():
             store.clear()
         self._stores.clear()

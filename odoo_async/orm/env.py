@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from odoo_async.orm.cache import RecordCache, RecordStore
+from odoo_async.orm.cache import PinnedStore, RecordCache, RecordStore
 from odoo_async.orm.loader import Loader
 from odoo_async.orm.metadata import FIELD_ATTRIBUTES, MetadataCache, ModelInfo
 from odoo_async.orm.model import Model
@@ -63,6 +63,11 @@ class Environment:
         """The same client with ``values`` added to the context."""
         return Environment(self.client, self.state, {**self.context, **values})
 
+    def with_store(self, store: RecordStore) -> Environment:
+        """The same client and context, reading and filling ``store`` instead of the
+        client's cache (a page of a scan, a private fetch)."""
+        return Environment(self.client, self.state, self.context, store=store)
+
     @property
     def store(self) -> RecordStore:
         """Where this environment's record values live: the client's cache for this
@@ -74,20 +79,21 @@ class Environment:
     async def prepare_fetch(self, model: str, paths: Sequence[str]
                             ) -> tuple[Environment, Spec]:
         """The specification of ``paths`` on ``model``, and the environment the fetch
-        fills: this one, or, with the cache disabled, one with a private store that the
-        fetched recordsets keep.
+        fills: one with a pinned store in front of the shared one, so that the records
+        returned keep their values whatever the cache bound (or alone, with the cache
+        disabled).
 
         Raises:
             ValueError: no path, or an unknown field.
-            odoo_async.errors.OdooError: loading field metadata failed.
+            odoo_async.errors.OdooError: field metadata could not be loaded.
         """
+        self.client.check_loop()
         if not paths:
             raise ValueError("fetch() needs at least one field path")
         spec = await compile_paths(model, paths, self.model_info)
-        if self.state.cache.enabled or self._store is not None:
-            return self, spec
-        private = self.state.cache.store(self.context)
-        return Environment(self.client, self.state, self.context, store=private), spec
+        if self._store is not None and not isinstance(self._store, PinnedStore):
+            return self, spec  # a page of a scan: its private store
+        return self.with_store(self.state.cache.pin(self.context)), spec
 
     async def model_info(self, model: str) -> ModelInfo:
         """The fields of ``model`` (one ``fields_get`` per client and model).
@@ -95,6 +101,7 @@ class Environment:
         Raises:
             odoo_async.errors.OdooError: the call failed.
         """
+        self.client.check_loop()
         return await self.state.metadata.get(model)
 
     async def call(self, model: str, method: str, ids: Any = None, **params: Any) -> Any:

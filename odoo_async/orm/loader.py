@@ -15,13 +15,13 @@ reads on its own.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import attrs
 
 from odoo_async.errors import NotFoundError, ServerError
-from odoo_async.orm.cache import RecordStore
+from odoo_async.orm.cache import PinnedStore, RecordStore
 from odoo_async.orm.spec import Spec
 from odoo_async.resilience.breaker import is_health_failure
 
@@ -36,7 +36,31 @@ Call = Callable[..., Awaitable[Any]]
 @attrs.define
 class _Batch:
     ids: list[int] = attrs.Factory(list)
-    waiters: list[tuple[list[int], asyncio.Future[None]]] = attrs.Factory(list)
+    waiters: list[tuple[list[int], asyncio.Future[None], RecordStore]] = attrs.Factory(list)
+
+
+class _FanOut(RecordStore):
+    """Fills the stores of every caller merged into one read."""
+
+    def __init__(self, stores: Sequence[RecordStore]) -> None:
+        super().__init__(None)
+        self._targets = list(dict.fromkeys(stores))
+
+    def update(self, model: str, record_id: int, values: Mapping[str, Any]) -> None:
+        for store in self._targets:
+            store.update(model, record_id, values)
+
+    def mark_missing(self, model: str, ids: Iterable[int]) -> None:
+        ids = list(ids)
+        for store in self._targets:
+            store.mark_missing(model, ids)
+
+
+def _shared(store: RecordStore) -> RecordStore:
+    """The client's store behind a fetch's pinned store: fetches that share it merge."""
+    while isinstance(store, PinnedStore) and store.shared is not None:
+        store = store.shared
+    return store
 
 
 def _fill(store: RecordStore, spec: Spec, records: Sequence[Any]) -> None:
@@ -132,26 +156,25 @@ class Loader:
         if not self.coalesce:
             await self._read_ids(store, context, spec, list(dict.fromkeys(ids)))
             return
-        key = (id(store), spec.key())
+        key = (id(_shared(store)), spec.key())
         batch = self._batches.get(key)
         if batch is None or len(batch.ids) >= COALESCE_MAX_IDS:
             batch = self._batches[key] = _Batch()
-            asyncio.get_running_loop().call_soon(self._flush, key, batch, store, context,
-                                                 spec)
+            asyncio.get_running_loop().call_soon(self._flush, key, batch, context, spec)
         batch.ids.extend(ids)
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        batch.waiters.append((list(ids), waiter))
+        batch.waiters.append((list(ids), waiter, store))
         await waiter
 
-    def _flush(self, key: tuple[int, str], batch: _Batch, store: RecordStore,
-               context: Mapping[str, Any], spec: Spec) -> None:
+    def _flush(self, key: tuple[int, str], batch: _Batch, context: Mapping[str, Any],
+               spec: Spec) -> None:
         if self._batches.get(key) is batch:
             del self._batches[key]
-        task = asyncio.ensure_future(self._read_batch(store, context, spec, batch))
+        task = asyncio.ensure_future(self._read_batch(context, spec, batch))
 
         def done(finished: asyncio.Future[None]) -> None:
             error = None if finished.cancelled() else finished.exception()
-            for _, waiter in batch.waiters:
+            for _, waiter, _ in batch.waiters:
                 if waiter.done():
                     continue
                 if finished.cancelled():
@@ -163,24 +186,27 @@ class Loader:
 
         task.add_done_callback(done)
 
-    async def _read_batch(self, store: RecordStore, context: Mapping[str, Any], spec: Spec,
-                          batch: _Batch) -> None:
-        """Read a merged batch; if Odoo refuses it (one caller's id is not readable, say),
-        read each caller's ids on their own, so each caller gets the answer for its own
-        ids, not another's error."""
+    async def _read_batch(self, context: Mapping[str, Any], spec: Spec, batch: _Batch
+                          ) -> None:
+        """Read a merged batch into every caller's store; if Odoo refuses it (one
+        caller's id is not readable, say), read each caller's ids on their own, so each
+        caller gets the answer for its own ids, not another's error."""
+        stores = [store for _, _, store in batch.waiters]
+        target = stores[0] if len(stores) == 1 else _FanOut(stores)
         try:
-            await self._read_ids(store, context, spec, list(dict.fromkeys(batch.ids)))
+            await self._read_ids(target, context, spec, list(dict.fromkeys(batch.ids)))
         except ServerError as error:
             if len(batch.waiters) < 2 or is_health_failure(error):
                 raise
         else:
             return
-        parts = [(ids, waiter) for ids, waiter in batch.waiters if not waiter.done()]
+        parts = [(ids, waiter, store) for ids, waiter, store in batch.waiters
+                 if not waiter.done()]
         results = await asyncio.gather(
             *(self._read_ids(store, context, spec, list(dict.fromkeys(ids)))
-              for ids, _ in parts),
+              for ids, _, store in parts),
             return_exceptions=True)
-        for (_, waiter), result in zip(parts, results, strict=True):
+        for (_, waiter, _), result in zip(parts, results, strict=True):
             if waiter.done():
                 continue
             if isinstance(result, BaseException):

@@ -11,7 +11,8 @@ import attrs
 
 __all__ = ["FIELD_ATTRIBUTES", "FieldInfo", "MetadataCache", "ModelInfo"]
 
-FIELD_ATTRIBUTES: Final = ("type", "string", "relation", "required", "readonly", "selection")
+FIELD_ATTRIBUTES: Final = ("type", "string", "relation", "required", "readonly", "selection",
+                           "digits", "currency_field")
 RELATIONAL: Final = frozenset({"many2one", "one2many", "many2many"})
 
 
@@ -26,6 +27,10 @@ class FieldInfo:
     required: bool = False
     readonly: bool = False
     selection: tuple[tuple[str, str], ...] | None = None
+    digits: int | None = None
+    """Decimals a float field keeps (Odoo rounds what it stores), when it has any."""
+    currency_field: str | None = None
+    """The field holding a monetary field's currency (whose rounding Odoo applies)."""
 
     @property
     def relational(self) -> bool:
@@ -41,6 +46,8 @@ class FieldInfo:
     def from_fields_get(cls, name: str, description: Mapping[str, Any]) -> FieldInfo:
         """Build from one entry of a ``fields_get`` answer."""
         selection = description.get("selection")
+        digits = description.get("digits")
+        scale = digits[1] if isinstance(digits, (list, tuple)) and len(digits) == 2 else None
         return cls(
             name=name,
             type=str(description.get("type", "char")),
@@ -50,6 +57,8 @@ class FieldInfo:
             readonly=bool(description.get("readonly")),
             selection=(tuple((str(k), str(v)) for k, v in selection)
                        if isinstance(selection, list) else None),
+            digits=scale if isinstance(scale, int) and not isinstance(scale, bool) else None,
+            currency_field=description.get("currency_field") or None,
         )
 
 

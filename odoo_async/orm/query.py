@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Generator
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import attrs
 
-from odoo_async.domain import Domain
+from odoo_async.domain import Domain, F
+from odoo_async.orm.cache import RecordStore
 from odoo_async.orm.recordset import Recordset
+from odoo_async.orm.spec import dump
 
 if TYPE_CHECKING:
     from odoo_async.orm.env import Environment
@@ -102,6 +104,74 @@ class Query:
             env.store, env.context, spec, self.domain, order=self.order_by,
             limit=self.limit_to, offset=self.skip)
         return Recordset(env, self.model, ids)
+
+    @overload
+    def pages(self, *paths: str, page_size: int = ..., as_dicts: Literal[False] = ...
+              ) -> AsyncIterator[Recordset]: ...
+
+    @overload
+    def pages(self, *paths: str, page_size: int = ..., as_dicts: Literal[True]
+              ) -> AsyncIterator[list[dict[str, Any]]]: ...
+
+    async def pages(self, *paths: str, page_size: int = 1000, as_dicts: bool = False
+                    ) -> AsyncIterator[Any]:
+        """Every matching record, ``page_size`` at a time, each page read with ``paths``
+        in one call (``web_search_read``).
+
+        Pages are cut by id (``id > last id seen``, in id order), never by offset: records
+        created or deleted during the scan are neither skipped nor repeated. Each page
+        lives in a store of its own, so a scan of any size leaves the client's cache as it
+        was and memory stays flat. A page is a :class:`Recordset`, or with
+        ``as_dicts=True`` a list of plain dicts (values as Odoo sent them, relations as
+        nested dicts). The query's ``limit`` caps the records read.
+
+        Raises:
+            ValueError: no path, an unknown field, a ``page_size`` below 1, or a query with
+                an ``order`` other than ``id`` or an ``offset`` (keyset pages need both
+                free).
+            odoo_async.errors.OdooError: a call failed.
+        """
+        if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
+            raise ValueError(f"page_size must be an int >= 1, got {page_size!r}")
+        if self.skip or (self.order_by and self.order_by.strip().lower() not in ("id",
+                                                                                  "id asc")):
+            raise ValueError("pages()/iterate() read in id order with keyset pagination: "
+                             "remove order() and offset() from the query")
+        _, spec = await self.env.prepare_fetch(self.model, paths)
+        state, context = self.env.state, self.env.context
+        last, left = 0, self.limit_to
+        while left is None or left > 0:
+            size = page_size if left is None else min(page_size, left)
+            store = RecordStore(None)
+            ids = await state.loader.fetch_query(
+                store, context, spec, self.domain & (F.id > last), order="id",
+                limit=size, offset=0)
+            if not ids:
+                return
+            if as_dicts:
+                yield dump(store, spec, ids)
+            else:
+                yield Recordset(self.env.with_store(store), self.model, ids)
+            last = max(ids)
+            if left is not None:
+                left -= len(ids)
+            if len(ids) < size:
+                return
+
+    async def iterate(self, *paths: str, page_size: int = 1000) -> AsyncIterator[Recordset]:
+        """Every matching record, one at a time, read ``page_size`` per call with
+        ``paths`` (see :meth:`pages`): ``async for order in query.iterate("name"): ...``.
+
+        Raises:
+            ValueError, odoo_async.errors.OdooError: as :meth:`pages`.
+        """
+        async for page in self.pages(*paths, page_size=page_size):
+            for record in page:
+                yield record
+
+    def __aiter__(self) -> AsyncIterator[Recordset]:
+        """``async for record in query``: :meth:`iterate` with ``display_name``."""
+        return self.iterate("display_name")
 
     async def count(self) -> int:
         """How many records match the domain (``limit`` and ``offset`` ignored).

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
 from odoo_async.errors import FieldNotLoadedError, MissingError, OutcomeUnknownError
-from odoo_async.orm.cache import MISSING
+from odoo_async.orm.cache import MISSING, PinnedStore
 from odoo_async.orm.metadata import FieldInfo
 from odoo_async.transport.base import validate_method, validate_model
 from odoo_async.values import from_wire, normalize_ids
@@ -251,7 +251,10 @@ class Recordset:
         """
         env, spec = await self.env.prepare_fetch(self._name, paths)
         await env.state.loader.fetch_ids(env.store, env.context, spec, list(self._ids))
-        return self if env is self.env else Recordset(env, self._name, self._ids)
+        if isinstance(env.store, PinnedStore) and isinstance(self.env.store, PinnedStore):
+            env.store.shared = self.env.store  # what this recordset held stays readable
+        self.env = env  # the values fetched stay readable here, whatever the cache bound
+        return self
 
     async def refresh(self, *paths: str) -> Recordset:
         """Forget the cached values of these records and fetch again the fields that were

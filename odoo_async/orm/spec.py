@@ -19,9 +19,10 @@ from typing import Any
 
 import attrs
 
+from odoo_async.orm.cache import MISSING, RecordStore
 from odoo_async.orm.metadata import ModelInfo
 
-__all__ = ["Spec", "compile_paths"]
+__all__ = ["Spec", "compile_paths", "dump"]
 
 
 @attrs.frozen
@@ -85,3 +86,24 @@ async def compile_paths(model: str, paths: Iterable[str],
     fields = {name: (None if value is None else next(iterator))
               for name, value in children.items()}
     return Spec(model, fields)
+
+
+def dump(store: RecordStore, spec: Spec, ids: Iterable[int]) -> list[dict[str, Any]]:
+    """The records ``ids`` as plain, JSON-ready dicts shaped like ``spec``: values as Odoo
+    sent them, a many2one as a nested dict (or ``False``), an x2many as a list of dicts.
+    Fields not in ``store`` are left out."""
+    rows = []
+    for record_id in ids:
+        row: dict[str, Any] = {"id": record_id}
+        for name, child in spec.fields.items():
+            value = store.get(spec.model, record_id, name)
+            if value is MISSING:
+                continue
+            if child is None:
+                row[name] = value
+            elif isinstance(value, list):
+                row[name] = dump(store, child, [i for i in value if isinstance(i, int)])
+            else:
+                row[name] = dump(store, child, [value])[0] if value else False
+        rows.append(row)
+    return rows

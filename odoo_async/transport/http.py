@@ -54,9 +54,9 @@ class HttpAnswer:
     """A complete HTTP answer: status, headers (without cookies) and the raw body."""
 
     status: int
-    headers: Mapping[str, str]
-    body: bytes
-    url: str
+    headers: Mapping[str, str] = attrs.field(repr=False)
+    body: bytes = attrs.field(repr=False)
+    url: str = attrs.field(repr=False)
 
     @property
     def media_type(self) -> str:
@@ -154,12 +154,7 @@ class HttpSession:
         if self._loop is None:
             self._loop = loop
         elif loop is not self._loop:
-            why = ("the event loop it first ran on is closed (one asyncio.run per job?)"
-                   if self._loop.is_closed() else "it is already in use on another event loop")
-            raise EventLoopError(
-                f"this client cannot be used here: {why}. A client's connections belong to "
-                "one event loop: create the client inside the coroutine that runs it (one "
-                "client per event loop)")
+            raise EventLoopError.for_loop(self._loop.is_closed())
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._closed:
@@ -217,6 +212,7 @@ class HttpSession:
         started = time.perf_counter()
         where = {"model": model, "method": odoo_method}
         failure: OdooError | None = None
+        cancelled: tuple[Any, ...] | None = None
         try:
             answer = await self._exchange(session, method, url, headers, body, where)
         except OdooError as exc:
@@ -225,6 +221,12 @@ class HttpSession:
             failure = _transport_error(exc, where)
         except asyncio.TimeoutError:
             failure = RequestTimeoutError("no answer within the timeout", **where)
+        except asyncio.CancelledError as exc:
+            cancelled = exc.args
+        if cancelled is not None:
+            # A fresh CancelledError: the one raised inside aiohttp carries frames whose
+            # locals hold the request headers.
+            raise asyncio.CancelledError(*cancelled)
         if failure is not None:
             # Raised outside the ``except`` blocks: aiohttp's exception (whose frames and
             # request info carry the headers, so the key) is not chained as __context__.

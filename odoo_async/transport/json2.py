@@ -27,24 +27,37 @@ _REDACTED: Final = b"**********"
 
 
 def redact_secret(answer: HttpAnswer, secret: Secret | None) -> HttpAnswer:
-    """``answer`` with every occurrence of ``secret`` in its body replaced by asterisks
-    (a proxy's debug page or an error message may echo the key back)."""
+    """``answer`` with every occurrence of ``secret`` in its body and headers replaced by
+    asterisks (a proxy's debug page, an error message or a redirect may echo the key)."""
     if secret is None:
         return answer
-    value = secret.reveal().encode()
-    if value not in answer.body:
+    value = secret.reveal()
+    raw = value.encode()
+    in_headers = any(value in v for v in answer.headers.values())
+    if raw not in answer.body and not in_headers:
         return answer
-    return HttpAnswer(status=answer.status, headers=answer.headers,
-                      body=answer.body.replace(value, _REDACTED), url=answer.url)
+    headers = answer.headers
+    if in_headers:
+        headers = {k: v.replace(value, _REDACTED.decode()) for k, v in headers.items()}
+    return HttpAnswer(status=answer.status, headers=headers,
+                      body=answer.body.replace(raw, _REDACTED), url=answer.url)
 
 
-def decode_answer(answer: HttpAnswer, *, model: str | None, method: str | None) -> Any:
-    """Turn a complete HTTP answer into the call's result, or raise.
+def decode_answer(answer: HttpAnswer, *, model: str | None, method: str | None,
+                  secret: Secret | None = None) -> Any:
+    """Turn a complete HTTP answer into the call's result, or raise. Whatever goes into
+    an exception has ``secret`` redacted first.
 
     Raises:
         ServerError: a subclass, for any status of 400 and above.
         ProtocolError: a redirect, or a success whose body is not JSON.
     """
+    if answer.status < 300 and answer.media_type == _JSON:
+        try:
+            return _json.loads(answer.body)
+        except (ValueError, RecursionError):
+            pass  # raised below, outside this handler: no decoder error as __context__
+    answer = redact_secret(answer, secret)
     if answer.status >= 400:
         raise error_from_response(answer.status, answer.headers, answer.body,
                                   model=model, method=method)
@@ -60,14 +73,11 @@ def decode_answer(answer: HttpAnswer, *, model: str | None, method: str | None) 
             status=answer.status, content_type=answer.media_type,
             excerpt=excerpt(answer.body), model=model, method=method,
         )
-    try:
-        return _json.loads(answer.body)
-    except (ValueError, RecursionError):
-        raise ProtocolError(
-            "the answer is not valid JSON (truncated?)",
-            status=answer.status, content_type=answer.media_type,
-            excerpt=excerpt(answer.body), model=model, method=method,
-        ) from None
+    raise ProtocolError(
+        "the answer is not valid JSON (truncated?)",
+        status=answer.status, content_type=answer.media_type,
+        excerpt=excerpt(answer.body), model=model, method=method,
+    )
 
 
 class Json2Transport:
@@ -121,17 +131,17 @@ class Json2Transport:
         """
         if not isinstance(payload, Mapping):
             raise TypeError("a JSON-2 body must be a JSON object")
-        answer = await self._http.request(
-            "POST",
-            self._url / "json" / "2" / model / method,
-            headers=self._headers(with_body=True),
-            body=_json.dumps(dict(payload)),
-            model=model,
-            odoo_method=method,
+        return decode_answer(
+            await self._http.request(
+                "POST",
+                self._url / "json" / "2" / model / method,
+                headers=self._headers(with_body=True),
+                body=_json.dumps(dict(payload)),
+                model=model,
+                odoo_method=method,
+            ),
+            model=model, method=method, secret=self._api_key,
         )
-        if answer.status >= 300 or answer.media_type != _JSON:
-            answer = redact_secret(answer, self._api_key)
-        return decode_answer(answer, model=model, method=method)
 
     async def version(self) -> dict[str, Any]:
         """``GET /web/version``: ``{"version_info": [19, 0, 0, "final", 0, ""], ...}``.
@@ -145,7 +155,7 @@ class Json2Transport:
             self._url / "web" / "version",
             headers={"Accept": _JSON, "User-Agent": self._user_agent},
         )
-        result = decode_answer(answer, model=None, method=None)
+        result = decode_answer(answer, model=None, method=None, secret=self._api_key)
         if not isinstance(result, dict):
             raise ProtocolError("/web/version did not answer a JSON object",
                                 status=answer.status)
