@@ -4,7 +4,7 @@ More concurrency helps a server with several workers and hurts a small threaded 
 (measured on a 2-core Odoo 19: 8 concurrent chunks of 100 were slower than sequential
 ones). :class:`AdaptiveConcurrency` climbs from one chunk at a time while throughput
 (rows per second over a window of finished chunks) grows by more than 10 %, steps back
-when it falls or latency climbs with no gain, and halves at once when the server says
+when it falls or latency climbs by half with no gain, and halves at once when the server says
 it is overloaded (a full database pool, a 503, a timeout), remembering that level as a
 ceiling for a while. Every chunk still goes through the client's rate limit, breaker
 and in-flight cap.
@@ -146,7 +146,7 @@ class AdaptiveConcurrency(ConcurrencyLimit):
         self._window_latency += seconds
         if self._best_latency is None or seconds < self._best_latency:
             self._best_latency = seconds
-        if self._window_chunks < max(3, self.limit):
+        if self._window_chunks < max(4, 2 * self.limit):
             return
         elapsed = self._clock.monotonic() - self._window_started
         throughput = self._window_rows / elapsed if elapsed > 0 else float("inf")
@@ -165,7 +165,7 @@ class AdaptiveConcurrency(ConcurrencyLimit):
             if self.limit < self._ceiling:
                 self._move(self.limit + 1)
         elif throughput < previous * self.LOSS or (
-                self._best_latency and latency > 2 * self._best_latency
+                self._best_latency and latency >= 1.5 * self._best_latency
                 and throughput < previous * self.GAIN):
             self._ceiling = max(self.minimum, self.limit - 1)
             self._move(self.limit - 1)

@@ -287,6 +287,7 @@ class Engine:
         self._started = self.clock.monotonic()
         self._timed_out = False
         self._open_bar()
+        finished = False
         try:
             async with anyio.create_task_group() as watchdog:
                 with anyio.CancelScope() as deadline_scope:
@@ -295,6 +296,7 @@ class Engine:
                     async with anyio.create_task_group() as group:
                         await self._feed(chunks, handle, group)
                 watchdog.cancel_scope.cancel()
+            finished = True
         finally:
             if self._timed_out:
                 reason = "the deadline passed before this row was sent"
@@ -303,7 +305,7 @@ class Engine:
                           + (f" ({self._fatal})" if self._fatal else ""))
             self.settle(list(self._pending.values()), RowStatus.SKIPPED, reason)
             self.report.duration = self.clock.monotonic() - self._started
-            self.report.completed = self._fatal is None and not self._timed_out
+            self.report.completed = finished and self._fatal is None and not self._timed_out
             if self._bar is not None:
                 self._progress()
                 self._bar.close()

@@ -129,7 +129,7 @@ def plan_upsert(
                                      archived=archived))
             continue
         group_key = json.dumps(changes, sort_keys=True, default=str)
-        values, members, archived_ids = groups.setdefault(group_key, (changes, [], set()))
+        _, members, archived_ids = groups.setdefault(group_key, (changes, [], set()))
         members.append((row, record_id))
         if archived:
             archived_ids.add(record_id)

@@ -28,6 +28,7 @@ from odoo_async.testing.faults import (
     TruncatedJson,
     werkzeug_page,
 )
+from odoo_async.testing.transport import MockCall, MockTransport
 
 __all__ = [
     "Call",
@@ -41,6 +42,8 @@ __all__ = [
     "InvalidJson",
     "Latency",
     "ManualClock",
+    "MockCall",
+    "MockTransport",
     "OutgoingWebhook",
     "PoolFull",
     "ProxyPage",

@@ -115,6 +115,7 @@ class Searcher:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._in_sets: dict[int, tuple[frozenset[Any], bool]] = {}
 
     def model(self, name: str) -> ModelDef:
         """The definition of ``name``."""
@@ -130,8 +131,12 @@ class Searcher:
                 cond.field == "active" for cond in domain.iter_conditions()):
             domain = domain & DomainCondition("active", "=", True)
         table = self.db[model]
-        ids = [rid for rid, row in table.rows.items()
-               if self.matches(definition, row, domain, active_test=active_test)]
+        self._in_sets = {}
+        try:
+            ids = [rid for rid, row in table.rows.items()
+                   if self.matches(definition, row, domain, active_test=active_test)]
+        finally:
+            self._in_sets = {}
         return self.sort(model, ids, order)
 
     def matches(self, model: ModelDef, row: Record, domain: Domain, *,
@@ -174,7 +179,26 @@ class Searcher:
             return self._any(field, row, value, active_test)
         if field.relational:
             return self._relational(field, row, operator, cond.value)
+        if (operator == "in" and field.type in _HASHED and isinstance(cond.value, (list, tuple))
+                and len(cond.value) > 8):
+            return self._in_set(cond, row.get(field.name, False))
         return _compare(field, row.get(field.name, False), operator, cond.value)
+
+    def _in_set(self, cond: DomainCondition, value: Any) -> bool:
+        """``field in [many values]`` on a text field: one set lookup per row (the set is
+        built once per search)."""
+        cached = self._in_sets.get(id(cond))
+        if cached is None:
+            wanted = frozenset(v for v in cond.value if v is not False and v is not None)
+            cached = self._in_sets[id(cond)] = (
+                wanted, any(v is False or v is None for v in cond.value))
+        wanted, empty_wanted = cached
+        if value is False or value is None:
+            return empty_wanted
+        try:
+            return value in wanted
+        except TypeError:
+            return False
 
     def related_ids(self, field: FieldDef, row: Record) -> list[int]:
         """The ids a relational field of ``row`` points to (one2many from the inverse)."""
@@ -356,6 +380,9 @@ def _compare_plain(value: Any, operator: str, target: Any) -> bool:
     except TypeError:
         return False
     return False
+
+
+_HASHED: Final = frozenset({"char", "text", "selection", "html"})
 
 
 def _as_datetime(target: Any) -> Any:
