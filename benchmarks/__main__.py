@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
-from benchmarks import bench_json, bench_recordsets, bench_transport
+from benchmarks import bench_bulk, bench_json, bench_recordsets, bench_transport
 
 
 def main() -> None:
     bench_json.main()
     asyncio.run(bench_transport.main())
     asyncio.run(bench_recordsets.main())
+    asyncio.run(bench_bulk.main())
 
 
 if __name__ == "__main__":

@@ -206,7 +206,7 @@ def to_wire(value: Any, *, where: str = "value", naive_is_utc: bool = False,
     if _depth >= MAX_DEPTH:
         raise ValueError(f"{where}: nested more than {MAX_DEPTH} levels deep (a recursive "
                          "structure?)")
-    if isinstance(value, WireConvertible):
+    if kind is not dict and kind is not list and isinstance(value, WireConvertible):
         return to_wire(value.__odoo_json__(), where=where, naive_is_utc=naive_is_utc,
                        _depth=_depth + 1)
     if isinstance(value, Mapping):

@@ -84,8 +84,10 @@ def test_monetary_values_follow_the_currency_rounding() -> None:
     assert not differs(price, 10.13, 10.125, currency_rounding=0.01)
     assert differs(price, 10.12, 10.125, currency_rounding=0.01)
     assert not differs(price, 10.125, 10.125, currency_rounding=0.001)
-    assert round_to(10.125, 0.01) == 10.13 and round_to(12.3456, 0.001) == 12.346
-    assert round_to(0.5, 1.0) == 1.0 and round_half_up(-2.675, 2) == -2.68
+    assert round_to(10.125, 0.01) == 10.13
+    assert round_to(12.3456, 0.001) == 12.346
+    assert round_to(0.5, 1.0) == 1.0
+    assert round_half_up(-2.675, 2) == -2.68
 
 
 def test_plain_id_lists_are_written_as_set_commands() -> None:
@@ -125,9 +127,12 @@ def test_a_chunk_plan() -> None:
     plan = plan_upsert(rows, existing, model="res.partner", key=("ref",), fields=FIELDS)
     assert [r.index for r in plan.creates] == [6]
     settled = {r.index: r for r in plan.settled}
-    assert settled[0].status is RowStatus.UNCHANGED and settled[0].id == 1
-    assert settled[4].status is RowStatus.FAILED and "2 records" in (settled[4].error or "")
-    assert settled[5].archived and settled[5].status is RowStatus.UNCHANGED
+    assert settled[0].status is RowStatus.UNCHANGED
+    assert settled[0].id == 1
+    assert settled[4].status is RowStatus.FAILED
+    assert "2 records" in (settled[4].error or "")
+    assert settled[5].archived
+    assert settled[5].status is RowStatus.UNCHANGED
     groups = {tuple(g.ids): dict(g.values) for g in plan.writes}
     assert groups == {(2,): {"name": "new"}, (3, 4): {"email": "shared@x"}}
     revived = plan_upsert(rows[5:6], existing, model="res.partner", key=("ref",),
@@ -195,7 +200,8 @@ def test_concurrency_stays_low_on_a_small_server() -> None:
     assert limit.limit == 1
     assert max(limit.history) == 2  # tried, saw no gain, came back
     two = simulate(Server(cores=2), rounds=80)
-    assert two.limit == 2 and max(two.history) == 3
+    assert two.limit == 2
+    assert max(two.history) == 3
 
 
 def test_concurrency_halves_when_the_server_is_overloaded() -> None:

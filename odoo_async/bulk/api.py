@@ -78,10 +78,13 @@ class Bulk:
 
     Every operation takes ``chunk_size`` (rows per call, 200 by default: measured fastest
     on a real Odoo 19), ``max_chunk_bytes`` (a chunk is also cut when its body would pass
-    this), ``concurrency`` (``"auto"``: adapts to the server, from one chunk at a time up
+    this), ``concurrency`` (``"auto"``: adapts to the server, from two chunks at a time up
     to the client's in-flight cap; or a fixed int), ``context``, ``on_progress`` (called
     with a :class:`~odoo_async.bulk.Progress` after each chunk), ``progress_bar`` (a tqdm
-    bar, from the ``progress`` extra), ``deadline`` (seconds) and ``dry_run``.
+    bar, from the ``progress`` extra), ``deadline`` (seconds), ``dry_run`` and
+    ``tracking``: like Odoo's own import, bulk calls skip the chatter's tracking and
+    creation messages (``tracking_disable`` in the context, about 1.3x faster measured on
+    Odoo 19) unless ``tracking=True``.
     """
 
     def __init__(self, client: Client, env: Environment, *, clock: Clock | None = None
@@ -124,7 +127,8 @@ class Bulk:
                chunk_size: int = 200, max_chunk_bytes: int = 4 * 1024 * 1024,
                concurrency: int | str = "auto", context: Mapping[str, Any] | None = None,
                on_progress: ProgressCallback | None = None, progress_bar: bool = False,
-               deadline: float | None = None, dry_run: bool = False) -> BulkOperation:
+               deadline: float | None = None, dry_run: bool = False, tracking: bool = False
+               ) -> BulkOperation:
         """Create one record per row, ``chunk_size`` rows per ``create`` call.
 
         A chunk Odoo refuses is split in halves until the bad rows are isolated (each
@@ -141,7 +145,7 @@ class Bulk:
             BulkTimeoutError: the deadline passed.
         """
         options = self._options(chunk_size, max_chunk_bytes, concurrency, context,
-                                on_progress, progress_bar, deadline, dry_run)
+                                on_progress, progress_bar, deadline, dry_run, tracking)
         if mode not in _MODES:
             raise ValueError(f"mode must be 'create' or 'load', got {mode!r}")
         report = BulkReport("create", model, dry_run=dry_run)
@@ -257,7 +261,8 @@ class Bulk:
               max_chunk_bytes: int = 4 * 1024 * 1024, concurrency: int | str = "auto",
               context: Mapping[str, Any] | None = None,
               on_progress: ProgressCallback | None = None, progress_bar: bool = False,
-              deadline: float | None = None, dry_run: bool = False) -> BulkOperation:
+              deadline: float | None = None, dry_run: bool = False, tracking: bool = False
+              ) -> BulkOperation:
         """Write values on records: ``updates`` holds ``(id_or_ids, values)`` pairs (or is
         a mapping ``{id: values}``). Rows with the same values share one ``write``.
 
@@ -269,7 +274,7 @@ class Bulk:
             ValueError, BulkError, BulkTimeoutError: as :meth:`create`.
         """
         options = self._options(chunk_size, max_chunk_bytes, concurrency, context,
-                                on_progress, progress_bar, deadline, dry_run)
+                                on_progress, progress_bar, deadline, dry_run, tracking)
         report = BulkReport("write", model, dry_run=dry_run)
         source = updates.items() if isinstance(updates, Mapping) else updates
 
@@ -325,7 +330,8 @@ class Bulk:
     def unlink(self, model: str, ids: Rows, *, chunk_size: int = 500,
                concurrency: int | str = "auto", context: Mapping[str, Any] | None = None,
                on_progress: ProgressCallback | None = None, progress_bar: bool = False,
-               deadline: float | None = None, dry_run: bool = False) -> BulkOperation:
+               deadline: float | None = None, dry_run: bool = False, tracking: bool = False
+               ) -> BulkOperation:
         """Delete records by id (an iterable or async iterable of ids), ``chunk_size``
         per ``unlink``. Ids already gone are reported ``failed`` with Odoo's message; a
         lost answer is settled by looking up which ids still exist.
@@ -334,7 +340,7 @@ class Bulk:
             ValueError, BulkError, BulkTimeoutError: as :meth:`create`.
         """
         options = self._options(chunk_size, 4 * 1024 * 1024, concurrency, context,
-                                on_progress, progress_bar, deadline, dry_run)
+                                on_progress, progress_bar, deadline, dry_run, tracking)
         report = BulkReport("unlink", model, dry_run=dry_run)
 
         async def run() -> BulkReport:
@@ -393,7 +399,8 @@ class Bulk:
                chunk_size: int = 200, max_chunk_bytes: int = 4 * 1024 * 1024,
                concurrency: int | str = "auto", context: Mapping[str, Any] | None = None,
                on_progress: ProgressCallback | None = None, progress_bar: bool = False,
-               deadline: float | None = None, dry_run: bool = False) -> BulkOperation:
+               deadline: float | None = None, dry_run: bool = False, tracking: bool = False
+               ) -> BulkOperation:
         """Create or update one record per row, found by ``key`` (a field, or a tuple of
         fields), writing only what differs.
 
@@ -414,7 +421,7 @@ class Bulk:
         """
         key_fields = _key_fields(key)
         options = self._options(chunk_size, max_chunk_bytes, concurrency, context,
-                                on_progress, progress_bar, deadline, dry_run)
+                                on_progress, progress_bar, deadline, dry_run, tracking)
         if mode not in _MODES:
             raise ValueError(f"mode must be 'create' or 'load', got {mode!r}")
         report = BulkReport("upsert", model, dry_run=dry_run)
@@ -606,10 +613,12 @@ class Bulk:
     @staticmethod
     def _options(chunk_size: int, max_chunk_bytes: int, concurrency: int | str,
                  context: Mapping[str, Any] | None, on_progress: ProgressCallback | None,
-                 progress_bar: bool, deadline: float | None, dry_run: bool) -> Options:
+                 progress_bar: bool, deadline: float | None, dry_run: bool, tracking: bool
+                 ) -> Options:
         return Options(chunk_size=chunk_size, max_chunk_bytes=max_chunk_bytes,
                        concurrency=concurrency, context=context, on_progress=on_progress,
-                       progress_bar=progress_bar, deadline=deadline, dry_run=dry_run)
+                       progress_bar=progress_bar, deadline=deadline, dry_run=dry_run,
+                       tracking=tracking)
 
     def __repr__(self) -> str:
         return f"Bulk({self._client!r})"

@@ -97,21 +97,25 @@ def _x2many_target(stored: Sequence[int], desired: Any) -> set[int] | None:
     return result
 
 
-_TAGS: Final = re.compile(r"<[^>]+>")
 _SPACE: Final = re.compile(r"\s+")
-_ONE_PARAGRAPH: Final = re.compile(r"^<p>(.*)</p>$", re.DOTALL)
+_SCRIPTS: Final = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_BREAK: Final = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
 def _html_text(value: Any) -> str:
-    """html as Odoo keeps it, reduced for comparison: plain text is wrapped in ``<p>`` by
-    the server, entities are unescaped, whitespace collapsed."""
-    if not isinstance(value, str) or not value:
+    """html reduced to what Odoo's sanitiser makes of it, for comparison: content that
+    does not start with a tag is wrapped in ``<p>``, scripts and styles are dropped,
+    entities unescaped, whitespace collapsed. (Other sanitising, such as unknown
+    attributes dropped, is not predicted: such a value is written again each run.)"""
+    if not isinstance(value, str):
         return ""
-    text = _SPACE.sub(" ", html.unescape(value)).strip()
-    match = _ONE_PARAGRAPH.match(text)
-    if match and not _TAGS.search(match.group(1)):
-        text = match.group(1).strip()
-    return text.replace("<br/>", "<br>").replace("<br />", "<br>")
+    text = _SCRIPTS.sub("", value).strip()
+    if not text:
+        return ""
+    if not text.startswith("<"):
+        text = f"<p>{text}</p>"
+    text = _BREAK.sub("<br>", html.unescape(text))
+    return _SPACE.sub(" ", text).replace("> ", ">").replace(" <", "<").strip()
 
 
 def _datetime(value: Any) -> Any:

@@ -2,7 +2,7 @@
 
 More concurrency helps a server with several workers and hurts a small threaded one
 (measured on a 2-core Odoo 19: 8 concurrent chunks of 100 were slower than sequential
-ones). :class:`AdaptiveConcurrency` climbs from one chunk at a time while throughput
+ones). :class:`AdaptiveConcurrency` climbs from two chunks at a time while throughput
 (rows per second over a window of finished chunks) grows by more than 10 %, steps back
 when it falls or latency climbs by half with no gain, and halves at once when the server says
 it is overloaded (a full database pool, a 503, a timeout), remembering that level as a
@@ -116,6 +116,8 @@ class AdaptiveConcurrency(ConcurrencyLimit):
         self._calm_windows = 0
         self._previous: float | None = None
         self._best_latency: float | None = None
+        self._last_move = 0
+        self._hold = 0
         self._start_window()
         self.history: list[int] = [initial]
         """Every limit taken, in order (for benchmarks and tests)."""
@@ -157,18 +159,30 @@ class AdaptiveConcurrency(ConcurrencyLimit):
             self._ceiling += 1  # the overload may have passed: allow one level more
             self._calm_windows = 0
         previous, self._previous = self._previous, throughput
+        climbed, self._last_move = self._last_move > 0, 0
+        if self._hold:
+            self._hold -= 1  # settle at the level just stepped back to
+            return
         if previous is None:
             if self.limit < self._ceiling:
-                self._move(self.limit + 1)
+                self._step(+1)
             return
         if throughput >= previous * self.GAIN:
             if self.limit < self._ceiling:
-                self._move(self.limit + 1)
+                self._step(+1)
         elif throughput < previous * self.LOSS or (
-                self._best_latency and latency >= 1.5 * self._best_latency
-                and throughput < previous * self.GAIN):
+                climbed and self._best_latency
+                and latency >= 1.5 * self._best_latency):
+            # worse, or the last step up bought latency and no throughput: step back
             self._ceiling = max(self.minimum, self.limit - 1)
-            self._move(self.limit - 1)
+            self._step(-1)
+            self._hold = 3
+
+    def _step(self, direction: int) -> None:
+        before = self.limit
+        self._move(self.limit + direction)
+        if self.limit != before:
+            self._last_move = direction
 
     def __repr__(self) -> str:
         return (f"AdaptiveConcurrency(limit={self.limit}, {self.minimum}..{self.maximum}, "

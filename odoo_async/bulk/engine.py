@@ -89,6 +89,7 @@ class Options:
     progress_bar: bool = False
     deadline: float | None = None
     dry_run: bool = False
+    tracking: bool = False
 
     def __attrs_post_init__(self) -> None:
         for name in ("chunk_size", "max_chunk_bytes"):
@@ -120,7 +121,8 @@ class Engine:
         self.options = options
         self.clock = clock or SystemClock()
         self.limit: ConcurrencyLimit = (
-            AdaptiveConcurrency(maximum=max_concurrency, clock=self.clock)
+            AdaptiveConcurrency(maximum=max_concurrency, initial=min(2, max_concurrency),
+                                clock=self.clock)
             if options.concurrency == "auto" else FixedConcurrency(int(options.concurrency)))
         self._pending: dict[int, PlannedRow] = {}
         self._fatal: BaseException | None = None
@@ -138,7 +140,8 @@ class Engine:
         Raises:
             odoo_async.errors.OdooError: as ``Client.call``.
         """
-        context = dict(self.options.context or {})
+        context = {} if self.options.tracking else {"tracking_disable": True}
+        context.update(self.options.context or {})
         extra = params.pop("context", None)
         if extra:
             context.update(extra)
@@ -305,6 +308,7 @@ class Engine:
                           + (f" ({self._fatal})" if self._fatal else ""))
             self.settle(list(self._pending.values()), RowStatus.SKIPPED, reason)
             self.report.duration = self.clock.monotonic() - self._started
+            self.report.concurrency = list(getattr(self.limit, "history", [self.limit.limit]))
             self.report.completed = finished and self._fatal is None and not self._timed_out
             if self._bar is not None:
                 self._progress()

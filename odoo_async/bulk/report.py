@@ -60,7 +60,8 @@ class BulkReport:
     The counts (``created``, ``updated``, ``unchanged``, ``deleted``, ``failed``,
     ``skipped``, ``outcome_unknown``) always add up to ``rows``, the rows read from the
     input. ``calls`` counts the calls made to Odoo, ``duration`` the seconds the operation
-    took. With ``dry_run=True`` nothing was written: the statuses say what would happen.
+    took, ``concurrency`` the limits on chunks in flight it went through. With
+    ``dry_run=True`` nothing was written: the statuses say what would happen.
     """
 
     def __init__(self, operation: str, model: str, *, dry_run: bool = False) -> None:
@@ -70,6 +71,7 @@ class BulkReport:
         self.calls = 0
         self.duration = 0.0
         self.completed = False
+        self.concurrency: list[int] = []
         self._results: dict[int, RowResult] = {}
         self._counts: Counter[RowStatus] = Counter()
         self._rows = 0

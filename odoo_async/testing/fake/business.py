@@ -3,6 +3,7 @@ constraints and deletion rules, with the messages Odoo uses."""
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
@@ -28,6 +29,9 @@ def _today() -> str:
 class Rules:
     """What is specific to each model. Generic defaults apply to every model."""
 
+    def __init__(self) -> None:
+        self._generic: dict[str, tuple[Any, Record, bool]] = {}
+
     def inverse_fields(self, model: str) -> frozenset[str]:
         """Non-stored fields that may be written (they set stored ones)."""
         return frozenset({"company_type"}) if model == "res.partner" else frozenset()
@@ -36,9 +40,15 @@ class Rules:
 
     def defaults(self, env: Env, model: str, given: Record) -> Record:
         """Default values for a new record of ``model`` (before ``given`` is applied)."""
-        row: Record = {field.name: _generic_default(field)
-                       for field in env.model(model).fields.values()
-                       if field.store and not field.x2many}
+        definition = env.model(model)
+        cached = self._generic.get(model)
+        if cached is None or cached[0] is not definition:
+            template = {field.name: _generic_default(field)
+                        for field in definition.fields.values()
+                        if field.store and not field.x2many}
+            mutable = any(isinstance(v, (list, dict)) for v in template.values())
+            cached = self._generic[model] = (definition, template, mutable)
+        row: Record = copy.deepcopy(cached[1]) if cached[2] else dict(cached[1])
         row.update(self._meaningful_defaults(env, model, given))
         return row
 
@@ -130,8 +140,14 @@ class Rules:
             if changed:
                 table.update(record_id, changed)
         if model == "res.partner":
-            children = [rid for rid, row in table.rows.items()
-                        if row.get("parent_id") in ids and rid not in ids]
+            parents = set(ids)
+            by_parent = table.index("parent_id")
+            if by_parent is None:
+                children = [rid for rid, row in table.rows.items()
+                            if row.get("parent_id") in parents and rid not in parents]
+            else:
+                children = sorted({rid for parent in parents
+                                   for rid in by_parent.get(parent, ()) if rid not in parents})
             if children:
                 self.recompute(env, model, children)
         if model == "sale.order.line":

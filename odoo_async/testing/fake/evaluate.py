@@ -124,8 +124,10 @@ class Searcher:
     # -- search ------------------------------------------------------------------------
 
     def search(self, model: str, domain: Domain, *, active_test: bool = True,
-               order: str | None = None) -> list[int]:
-        """Ids of the records matching ``domain``, sorted by ``order``."""
+               order: str | None = None, limit: int | None = None) -> list[int]:
+        """Ids of the records matching ``domain``, sorted by ``order``; with ``limit``,
+        at least the first ``limit`` of them (all, unless the order is by id: keyset
+        pages then stop early instead of scanning the whole table)."""
         definition = self.model(model)
         if active_test and definition.has_active and not any(
                 cond.field == "active" for cond in domain.iter_conditions()):
@@ -133,11 +135,45 @@ class Searcher:
         table = self.db[model]
         self._in_sets = {}
         try:
-            ids = [rid for rid, row in table.rows.items()
+            if limit is not None and order is not None and \
+                    order.strip().lower() in ("id", "id asc"):
+                floor = _id_floor(domain)
+                found: list[int] = []
+                for rid in sorted(r for r in table.rows if r > floor):
+                    if self.matches(definition, table.rows[rid], domain,
+                                    active_test=active_test):
+                        found.append(rid)
+                        if len(found) >= limit:
+                            break
+                return found
+            candidates = self._indexed(definition, table, domain)
+            rows = (table.rows.items() if candidates is None else
+                    ((rid, table.rows[rid]) for rid in candidates if rid in table.rows))
+            ids = [rid for rid, row in rows
                    if self.matches(definition, row, domain, active_test=active_test)]
         finally:
             self._in_sets = {}
         return self.sort(model, ids, order)
+
+    @staticmethod
+    def _indexed(model: ModelDef, table: Any, domain: Domain) -> list[int] | None:
+        """Candidate ids from an index, when the domain requires ``field = v`` or
+        ``field in [...]`` on a text field (every match is among them); else None."""
+        conditions = domain.children if isinstance(domain, DomainAnd) else (domain,)
+        for cond in conditions:
+            if not isinstance(cond, DomainCondition) or cond.operator not in ("=", "in"):
+                continue
+            field = model.fields.get(cond.field)
+            if field is None or field.type not in _HASHED:
+                continue
+            values = cond.value if isinstance(cond.value, (list, tuple)) else (cond.value,)
+            if any(v is False or v is None or isinstance(v, (list, dict)) for v in values):
+                continue
+            index = table.index(field.name)
+            if index is None:
+                continue
+            return list(dict.fromkeys(rid for v in values for rid in index.get(v, ())))
+        return None
 
     def matches(self, model: ModelDef, row: Record, domain: Domain, *,
                 active_test: bool = True) -> bool:
@@ -383,6 +419,20 @@ def _compare_plain(value: Any, operator: str, target: Any) -> bool:
 
 
 _HASHED: Final = frozenset({"char", "text", "selection", "html"})
+
+
+def _id_floor(domain: Domain) -> int:
+    """The ``n`` of a top-level ``id > n`` (or ``id >= n + 1``) condition: every match has
+    a greater id."""
+    if isinstance(domain, DomainAnd):
+        return max((_id_floor(child) for child in domain.children), default=0)
+    if isinstance(domain, DomainCondition) and domain.field == "id" and \
+            isinstance(domain.value, int) and not isinstance(domain.value, bool):
+        if domain.operator == ">":
+            return domain.value
+        if domain.operator == ">=":
+            return domain.value - 1
+    return 0
 
 
 def _as_datetime(target: Any) -> Any:

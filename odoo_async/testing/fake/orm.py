@@ -100,10 +100,11 @@ class Env:
             TypeError, ValueError: a bad domain or order, as Odoo raises them.
         """
         parsed = parse_domain(self.model(model), domain, self.model)
-        ids = self.searcher.search(model, parsed, active_test=self.active_test, order=order)
         if not isinstance(offset, int) or offset < 0:
             raise ValueError(f"Invalid offset {offset!r}")
         end = None if limit is None or limit is False else offset + int(limit)
+        ids = self.searcher.search(model, parsed, active_test=self.active_test, order=order,
+                                   limit=end)
         return ids[offset:end]
 
     def sorted_ids(self, model: str, ids: Iterable[int], order: str | None = None) -> list[int]:

@@ -29,6 +29,34 @@ class Table:
         self.rows: dict[int, Record] = {}
         self.next_id = 1
         self._db = database
+        self._indexes: dict[str, dict[Any, set[int]]] = {}
+
+    def index(self, field: str) -> dict[Any, set[int]] | None:
+        """Ids by value of ``field``, kept up to date by every change once built; None
+        when a value of the field cannot be indexed (a list, a dict)."""
+        mapping = self._indexes.get(field)
+        if mapping is None:
+            mapping = {}
+            try:
+                for record_id, row in self.rows.items():
+                    mapping.setdefault(row.get(field, False), set()).add(record_id)
+            except TypeError:
+                return None
+            self._indexes[field] = mapping
+        return mapping
+
+    def _index(self, record_id: int, row: Record, fields: Any = None, *, add: bool) -> None:
+        for field, mapping in list(self._indexes.items()):
+            if fields is not None and field not in fields:
+                continue
+            value = row.get(field, False)
+            try:
+                if add:
+                    mapping.setdefault(value, set()).add(record_id)
+                else:
+                    mapping.get(value, set()).discard(record_id)
+            except TypeError:  # the field now holds an unhashable value: drop its index
+                del self._indexes[field]
 
     def __contains__(self, record_id: object) -> bool:
         return record_id in self.rows
@@ -45,9 +73,12 @@ class Table:
         row = dict(values)
         row["id"] = record_id
         self.rows[record_id] = row
+        self._index(record_id, row, add=True)
 
         def undo() -> None:
-            self.rows.pop(record_id, None)
+            removed = self.rows.pop(record_id, None)
+            if removed is not None:
+                self._index(record_id, removed, add=False)
 
         self._db.journal(undo)
         return record_id
@@ -61,17 +92,27 @@ class Table:
         def undo() -> None:
             target = self.rows.get(record_id)
             if target is not None:
+                self._index(record_id, target, values, add=False)
                 target.update(previous)
                 for key in missing:
                     target.pop(key, None)
+                self._index(record_id, target, values, add=True)
 
+        self._index(record_id, row, values, add=False)
         row.update(values)
+        self._index(record_id, row, values, add=True)
         self._db.journal(undo)
 
     def delete(self, record_id: int) -> None:
         """Remove a record."""
         row = self.rows.pop(record_id)
-        self._db.journal(lambda: self.rows.__setitem__(record_id, row))
+        self._index(record_id, row, add=False)
+
+        def undo() -> None:
+            self.rows[record_id] = row
+            self._index(record_id, row, add=True)
+
+        self._db.journal(undo)
 
 
 class Database:
