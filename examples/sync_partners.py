@@ -25,7 +25,7 @@ async def shop_customers(count: int, *, renamed: int = -1) -> AsyncIterator[dict
             "ref": f"SHOP-{i:05d}",
             "name": f"Customer {i}" + (" (renamed)" if i == renamed else ""),
             "email": f"customer{i}@shop.example.com",
-            "country_id": 21,
+            "country_id": 20,
             "comment": "Imported from the shop",
         }
     yield {"ref": "SHOP-BAD", "name": False}  # Odoo refuses a partner without a name

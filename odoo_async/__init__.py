@@ -11,6 +11,7 @@
 
 from odoo_async import errors
 from odoo_async._version import __version__
+from odoo_async.bulk import BulkError, BulkReport, BulkTimeoutError, RowResult, RowStatus
 from odoo_async.client import Client
 from odoo_async.command import Command
 from odoo_async.config import ConnectionLimits, Timeout
@@ -40,6 +41,9 @@ from odoo_async.values import Many2one
 __all__ = [
     "AccessError",
     "AuthenticationError",
+    "BulkError",
+    "BulkReport",
+    "BulkTimeoutError",
     "CircuitBreaker",
     "CircuitOpenError",
     "Client",
@@ -64,6 +68,8 @@ __all__ = [
     "RateLimit",
     "Recordset",
     "RetryPolicy",
+    "RowResult",
+    "RowStatus",
     "Secret",
     "ServerError",
     "Timeout",

@@ -306,6 +306,11 @@ class Client:
         return self._resilience.stats
 
     @property
+    def timeout(self) -> Timeout:
+        """The timeout of each request (its ``total`` also bounds a call's retries)."""
+        return self._timeout
+
+    @property
     def max_in_flight(self) -> int | None:
         """Calls this client sends at once at most (``None``: no cap)."""
         cap = self._resilience.in_flight

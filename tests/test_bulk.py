@@ -263,6 +263,11 @@ async def test_bulk_write_groups_identical_values_and_isolates_missing_records(
         assert phones.mapped("phone") == ["1", "1", "2", "2"]
         mapping = await odoo.bulk.write("res.partner", {9: {"phone": "3"}})
         assert mapping.updated == 1
+        dicts = await odoo.bulk.write("res.partner", [{"id": 9, "phone": "4"}, {"phone": "5"}])
+        assert [r.status for r in dicts] == ["updated", "failed"]
+        assert dicts.ids("updated") == [9]
+        with pytest.raises(ValueError, match="bogus"):
+            dicts.ids("bogus")
 
 
 async def test_bulk_unlink_reports_each_id(fake_odoo: FakeOdoo) -> None:
@@ -301,8 +306,14 @@ async def test_create_through_load(fake_odoo: FakeOdoo) -> None:
 
 async def test_fatal_errors_stop_the_operation_with_a_report(fake_odoo: FakeOdoo) -> None:
     async with Client(fake_odoo.url, "0" * 40) as odoo:
-        with pytest.raises(errors.AuthenticationError):
+        with pytest.raises(BulkError) as denied:
             await odoo.bulk.upsert("res.partner", partners(5), key="ref")
+        assert isinstance(denied.value.__cause__, errors.AuthenticationError)
+        assert denied.value.report.rows == 0
+    async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
+        with pytest.raises(BulkError) as unknown:
+            await odoo.bulk.create("res.partnr", partners(5))
+        assert isinstance(unknown.value.__cause__, errors.NotFoundError)
     async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
         fake_odoo.disable_method("create")
         with pytest.raises(BulkError, match="stopped by") as caught:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import socket
 from typing import Any
 
@@ -121,6 +120,7 @@ async def test_headers_are_exactly_what_json2_expects(
     assert headers["Content-Type"] == "application/json; charset=utf-8"
     assert headers["X-Odoo-Database"] == "odoo19"
     assert headers["User-Agent"].startswith("odoo-async/")
+    assert headers["Accept"] == "application/json"
     assert "Cookie" not in headers
 
 
@@ -353,7 +353,7 @@ async def test_slow_answer_is_a_timeout(scripted_odoo: ScriptedOdoo) -> None:
         return web.Response()
 
     scripted_odoo.queue(hang)
-    async with Client(scripted_odoo.url, API_KEY, timeout=Timeout(total=0.2),
+    async with Client(scripted_odoo.url, API_KEY, timeout=Timeout(total=0.02),
                       retry=False) as odoo:
         with pytest.raises(errors.RequestTimeoutError, match="no answer within the timeout"):
             await odoo.call("res.partner", "search", domain=[])
@@ -414,11 +414,16 @@ def test_bad_configuration_is_refused(
 def test_timeout_validation() -> None:
     with pytest.raises(ValueError, match=r"Timeout.total must be a positive number"):
         Timeout(total=0)
-    assert Client("https://h", API_KEY, timeout=5).url == "https://h/"
+    assert Client("https://h", API_KEY, timeout=5).timeout == Timeout(total=5.0)
+    assert Client("https://h", API_KEY, timeout=2.5).timeout.total == 2.5
+    assert Client("https://h", API_KEY).timeout == Timeout()
+    with pytest.raises(TypeError, match="timeout must be a Timeout or seconds"):
+        Client("https://h", API_KEY, timeout="5")  # type: ignore[arg-type]
 
 
 async def test_json_body_on_the_wire_is_compact_utf8(
     scripted_odoo: ScriptedOdoo, client: Client
 ) -> None:
-    await client.call("res.partner", "name_create", name="Café Ünïcode")
-    assert json.loads(scripted_odoo.requests[0].body.decode("utf-8")) == {"name": "Café Ünïcode"}
+    await client.call("res.partner", "name_create", name="Café Ünïcode", tags=[1, 2])
+    body = scripted_odoo.requests[0].body
+    assert body == '{"name":"Café Ünïcode","tags":[1,2]}'.encode()  # no spaces, no \u escapes

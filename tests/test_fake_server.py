@@ -87,15 +87,22 @@ async def test_wrong_database_and_routes(fake_odoo: FakeOdoo) -> None:
 
 async def test_full_pool_answers_html_500_without_running(fake_odoo: FakeOdoo) -> None:
     fake_odoo.pool_size = 3
-    fake_odoo.latency = 0.05
+    fake_odoo.gate = asyncio.Event()  # the first three hold their pool slots
     async with Client(fake_odoo.url, fake_odoo.api_key, retry=False,
                       max_in_flight=None) as odoo:
-        results = await asyncio.gather(
-            *(odoo.call("res.partner", "create", vals_list=[{"name": f"P{i}"}])
-              for i in range(12)), return_exceptions=True)
+        calls = [asyncio.create_task(odoo.call("res.partner", "create",
+                                               vals_list=[{"name": f"P{i}"}]))
+                 for i in range(12)]
+        done: set[asyncio.Task[Any]] = set()
+        while len(done) < 9:  # the nine that found the pool full come back at once
+            finished, _ = await asyncio.wait(set(calls) - done,
+                                             return_when=asyncio.FIRST_COMPLETED)
+            done |= finished
+        fake_odoo.gate.set()
+        results = await asyncio.gather(*calls, return_exceptions=True)
     failed = [r for r in results if isinstance(r, errors.PoolExhaustedError)]
-    assert failed
-    assert fake_odoo.executed["res.partner/create"] == 12 - len(failed)
+    assert len(failed) == 9
+    assert fake_odoo.executed["res.partner/create"] == 3
     assert fake_odoo.peak_in_flight == 3
 
 
@@ -484,9 +491,15 @@ async def test_cli_serve(capsys: pytest.CaptureFixture[str]) -> None:
     await task
 
 
-def test_cli_help() -> None:
-    with pytest.raises(SystemExit):
+def test_cli_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as refused:
         build_parser().parse_args(["serve", "--port", "x"])
+    assert refused.value.code == 2
+    assert "invalid int value: 'x'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as helped:
+        build_parser().parse_args(["serve", "--help"])
+    assert helped.value.code == 0
+    assert "--port" in capsys.readouterr().out
 
 
 def test_fake_has_recorded_schema() -> None:

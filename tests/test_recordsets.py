@@ -44,8 +44,11 @@ async def test_query_fetch_of_a_two_level_graph_is_one_call(
     partners = await Partner.search(F.name.eq_like("Bulk %")).fetch(*SPEC)
     assert calls(fake_odoo) - before == 1
     assert len(partners) == count
-    assert {p.country_id.code for p in partners} <= {"US", "BE"}
-    assert all(p.email == f"b{int(p.name[5:])}@example.com" for p in partners)
+    by_name = partners.sorted("name")
+    assert by_name.mapped("name") == [f"Bulk {i:04d}" for i in range(count)]
+    assert [p.country_id.code for p in by_name] == [
+        "BE" if i % 2 else "US" for i in range(count)]
+    assert by_name.mapped("email") == [f"b{i}@example.com" for i in range(count)]
 
 
 async def test_recordset_fetch_is_one_call_and_metadata_is_loaded_once(
@@ -61,6 +64,13 @@ async def test_recordset_fetch_is_one_call_and_metadata_is_loaded_once(
     assert calls(fake_odoo) - before == 1
     assert fake_odoo.executed["sale.order/web_read"] == 2
     names = orders.mapped("order_line.product_id.name")
+    env = fake_odoo.env()
+    lines = env.read("sale.order.line", env.search("sale.order.line",
+                                                   [("order_id", "in", [1, 2, 3])]),
+                     ["product_id"], "_classic_read")
+    product_ids = sorted({line["product_id"][0] for line in lines})
+    expected = [r["name"] for r in env.read("product.product", product_ids, ["name"])]
+    assert sorted(names) == sorted(expected)
     assert "Office Chair" in names
 
 
@@ -148,7 +158,7 @@ async def test_errors_on_access(fake_odoo: FakeOdoo, odoo_client: Client) -> Non
         _ = both.name
 
 
-async def test_recordset_operations(odoo_client: Client) -> None:
+async def test_recordset_operations(fake_odoo: FakeOdoo, odoo_client: Client) -> None:
     Partner = odoo_client["res.partner"]
     a, b, c = Partner.browse(1), Partner.browse(2), Partner.browse([3, 1])
     assert len(c) == 2
@@ -170,8 +180,12 @@ async def test_recordset_operations(odoo_client: Client) -> None:
     with pytest.raises(TypeError, match=r"cannot combine res\.partner"):
         _ = a | odoo_client["sale.order"].browse(1)
     companies = await Partner.search(F.is_company == True).fetch("name", "country_id.code")  # noqa: E712
-    assert companies.filtered(lambda p: p.country_id.code == "US") == \
-        companies.filtered(lambda p: "US" in p.mapped("country_id.code"))
+    env = fake_odoo.env()
+    us_companies = env.search("res.partner", [("is_company", "=", True),
+                                              ("country_id.code", "=", "US")])
+    in_us = companies.filtered(lambda p: p.country_id.code == "US")
+    assert sorted(in_us.ids) == sorted(us_companies)
+    assert in_us.ids == [i for i in companies.ids if i in us_companies]  # order kept
     ordered = companies.sorted("name", reverse=True)
     assert ordered.mapped("name") == sorted(companies.mapped("name"), reverse=True)
     assert companies.sorted(lambda p: p.id).ids == sorted(companies.ids)

@@ -253,7 +253,7 @@ def clock() -> ManualClock:
 
 
 def client_for(server: FakeOdoo, clock: ManualClock, **kwargs: Any) -> Client:
-    kwargs.setdefault("timeout", Timeout(total=None, read=0.5))
+    kwargs.setdefault("timeout", Timeout(total=None, read=0.25))
     return Client(server.url, server.api_key, clock=clock, breaker=False, **kwargs)
 
 
@@ -306,7 +306,7 @@ async def test_timed_out_write_is_not_repeated_unless_idempotent(
     faulty: FakeOdoo, clock: ManualClock
 ) -> None:
     faulty.faults.queue(HangAfterExecute(), match="write")
-    async with client_for(faulty, clock, timeout=Timeout(total=None, read=0.3)) as odoo:
+    async with client_for(faulty, clock, timeout=Timeout(total=None, read=0.25)) as odoo:
         with pytest.raises(errors.OutcomeUnknownError) as caught:
             await odoo.call("res.partner", "write", ids=[9], vals={"name": "x"})
         assert isinstance(caught.value.__cause__, errors.RequestTimeoutError)

@@ -61,7 +61,7 @@ async def test_key_never_reaches_logs_reprs_or_tracebacks(
     )
     caught: list[BaseException] = []
     caplog.set_level(logging.DEBUG)
-    async with Client(scripted_odoo.url, API_KEY, "odoo19", timeout=Timeout(total=0.3),
+    async with Client(scripted_odoo.url, API_KEY, "odoo19", timeout=Timeout(total=0.25),
                       retry=False) as odoo:
         texts = [repr(odoo), str(odoo), repr(odoo.transport)]
         await odoo.call("res.partner", "search_read", domain=[], fields=["name"], limit=3)

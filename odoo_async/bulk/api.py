@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from odoo_async.bulk.engine import Engine, Options, ProgressCallback, Rows, is_row_error
 from odoo_async.bulk.loadformat import load_cells, loadable
 from odoo_async.bulk.plan import PlannedRow, WriteGroup, key_of, plan_upsert
-from odoo_async.bulk.report import BulkReport, RowResult, RowStatus
+from odoo_async.bulk.report import BulkError, BulkReport, RowResult, RowStatus
 from odoo_async.domain import Domain
 from odoo_async.errors import OdooError, OutcomeUnknownError
 from odoo_async.orm.metadata import FieldInfo, ModelInfo
@@ -99,8 +99,13 @@ class Bulk:
         return Engine(self._client, report, options, clock=self._clock,
                       max_concurrency=min(8, cap) if cap else 8)
 
-    async def _fields(self, model: str) -> ModelInfo:
-        return await self._env.model_info(model)
+    async def _fields(self, model: str, report: BulkReport) -> ModelInfo:
+        """The model's fields; a failure here (unknown model, a wrong key) is a
+        :class:`BulkError` like any fatal error, with the (empty) report."""
+        try:
+            return await self._env.model_info(model)
+        except OdooError as error:
+            raise BulkError(report, f"{report.summary()}: stopped by {error}") from error
 
     @staticmethod
     def _check_fields(info: ModelInfo, values: Mapping[str, Any]) -> None:
@@ -109,7 +114,7 @@ class Bulk:
                 info.field(name)
 
     def _convert(self, engine: Engine, info: ModelInfo, index: int, raw: Any,
-                 key: Any = None) -> PlannedRow | None:
+                 key: Any = None, key_fields: Sequence[str] = ()) -> PlannedRow | None:
         try:
             if not isinstance(raw, Mapping):
                 raise TypeError(f"a row must be a mapping of field names to values, not "
@@ -117,6 +122,9 @@ class Bulk:
             values = self._client.convert_values(raw, where=f"row {index}")
             self._check_fields(info, values)
         except (TypeError, ValueError) as exc:
+            if key is None and key_fields and isinstance(raw, Mapping):
+                parts = tuple(raw.get(name) for name in key_fields)
+                key = parts[0] if len(parts) == 1 else parts
             engine.record(RowResult(index, key, RowStatus.FAILED, error=str(exc)))
             return None
         return PlannedRow(index, values, key)
@@ -152,7 +160,7 @@ class Bulk:
 
         async def run() -> BulkReport:
             engine = self._engine(report, options)
-            info = await self._fields(model)
+            info = await self._fields(model, report)
 
             async def prepare(index: int, raw: Any) -> PlannedRow | None:
                 return self._convert(engine, info, index, raw)
@@ -263,8 +271,9 @@ class Bulk:
               on_progress: ProgressCallback | None = None, progress_bar: bool = False,
               deadline: float | None = None, dry_run: bool = False, tracking: bool = False
               ) -> BulkOperation:
-        """Write values on records: ``updates`` holds ``(id_or_ids, values)`` pairs (or is
-        a mapping ``{id: values}``). Rows with the same values share one ``write``.
+        """Write values on records: ``updates`` holds ``(id_or_ids, values)`` pairs or
+        dicts with an ``"id"`` (``{"id": 7, "phone": "1"}``), or is a mapping
+        ``{id: values}``. Rows with the same values share one ``write``.
 
         Writes are idempotent (writing the same values twice changes nothing), so a lost
         answer is retried. A chunk Odoo refuses (a constraint, a deleted record) is split
@@ -280,15 +289,22 @@ class Bulk:
 
         async def run() -> BulkReport:
             engine = self._engine(report, options)
-            info = await self._fields(model)
+            info = await self._fields(model, report)
 
             async def prepare(index: int, raw: Any) -> PlannedRow | None:
                 try:
-                    target, values = raw
+                    if isinstance(raw, Mapping):
+                        if "id" not in raw:
+                            raise ValueError("a dict row needs its record's 'id'")
+                        target = raw["id"]
+                        values = {k: v for k, v in raw.items() if k != "id"}
+                    else:
+                        target, values = raw
                     ids = tuple(normalize_ids(target))
                 except (TypeError, ValueError) as exc:
                     engine.record(RowResult(index, None, RowStatus.FAILED, error=(
-                        f"row {index}: expected an (id or ids, values) pair: {exc}")))
+                        f"row {index}: expected an (id or ids, values) pair or a dict with "
+                        f"an 'id': {exc}")))
                     return None
                 return self._convert(engine, info, index, values, key=ids)
 
@@ -428,13 +444,13 @@ class Bulk:
 
         async def run() -> BulkReport:
             engine = self._engine(report, options)
-            info = await self._fields(model)
+            info = await self._fields(model, report)
             for name in key_fields:
                 info.field(name)
             seen: dict[int, int] = {}
 
             async def prepare(index: int, raw: Any) -> PlannedRow | None:
-                row = self._convert(engine, info, index, raw)
+                row = self._convert(engine, info, index, raw, key_fields=key_fields)
                 if row is None:
                     return None
                 try:

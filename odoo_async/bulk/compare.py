@@ -168,6 +168,9 @@ def differs(field: FieldInfo, stored: Any, desired: Any, *,
         return _html_text(stored) != _html_text(desired)
     if kind == "datetime":
         return (_datetime(stored) or False) != (_datetime(desired) or False)
+    if kind == "char" and field.name == "website" and isinstance(desired, str) and \
+            desired and "://" not in desired:
+        desired = f"http://{desired}"  # as res.partner's website is stored
     if kind in _TEXT or kind == "date":
         return (stored or False) != (desired or False)
     return bool(stored != desired and (stored or desired))

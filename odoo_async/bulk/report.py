@@ -17,8 +17,8 @@ __all__ = ["BulkError", "BulkReport", "BulkTimeoutError", "RowResult", "RowStatu
 logger = logging.getLogger("odoo_async.bulk")
 
 
-class RowStatus(enum.Enum):
-    """What happened to one input row."""
+class RowStatus(str, enum.Enum):
+    """What happened to one input row (compares equal to its value: ``"updated"``)."""
 
     CREATED = "created"
     UPDATED = "updated"
@@ -167,11 +167,16 @@ class BulkReport:
         bad = (RowStatus.FAILED, RowStatus.SKIPPED, RowStatus.OUTCOME_UNKNOWN)
         return [r for r in self.results if r.status in bad]
 
-    def ids(self, *statuses: RowStatus) -> list[int]:
-        """Record ids of the rows with one of ``statuses`` (all rows with an id when none
-        is given), in input order."""
+    def ids(self, *statuses: RowStatus | str) -> list[int]:
+        """Record ids of the rows with one of ``statuses`` (a :class:`RowStatus` or its
+        value, ``"created"``; all rows with an id when none is given), in input order.
+
+        Raises:
+            ValueError: an unknown status.
+        """
+        wanted = {RowStatus(status) for status in statuses}
         return [r.id for r in self.results
-                if r.id is not None and (not statuses or r.status in statuses)]
+                if r.id is not None and (not wanted or r.status in wanted)]
 
     def summary(self) -> str:
         """One line: the counts, the calls and the speed."""

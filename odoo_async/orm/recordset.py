@@ -165,6 +165,13 @@ class Recordset:
         return RecordMethod(self, name)
 
     def _value(self, field: FieldInfo) -> Any:
+        if not self._ids:
+            # Odoo's rule: a field read through an empty relation is the field's empty
+            # value (an empty recordset for relations), not an error.
+            if field.relational:
+                assert field.relation is not None
+                return Recordset(self.env, field.relation, ())
+            return False if field.name == "id" else from_wire(False, field.type)
         record_id = self.ensure_one()._ids[0]
         if field.name == "id":
             return record_id

@@ -100,6 +100,10 @@ class FakeOdoo:
         self.database = database
         self.pool_size = pool_size
         self.latency = latency
+        self.gate: asyncio.Event | None = None
+        """When set, every call, once run, waits for this event before answering (and
+        holds its database pool slot meanwhile): tests make "calls in flight" without
+        real delays."""
         self.keep_alive = keep_alive
         self.faults = faults or FaultPlan()
         self.schema = load_schema()
@@ -409,6 +413,8 @@ class FakeOdoo:
             finally:
                 if self.latency:  # the call has run (and committed) when the delay starts
                     await asyncio.sleep(self.latency)
+                if self.gate is not None:  # ... or waits, holding its pool slot, for a test
+                    await self.gate.wait()
         except CallError as error:
             return self._error(error)
         return self._json(200, result)
