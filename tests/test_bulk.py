@@ -12,7 +12,8 @@ import attrs
 import pytest
 from aiohttp import web
 
-from odoo_async import Client, F, errors
+from odoo_async import Client, F, Timeout, errors
+from odoo_async import errors as errors_module
 from odoo_async.bulk import (
     BulkError,
     BulkReport,
@@ -417,3 +418,83 @@ async def test_chatter_tracking_is_off_unless_asked_like_odoos_import() -> None:
         await odoo.bulk.create("res.partner", [{"name": "a"}], tracking=True)
     assert seen[1] == {"tracking_disable": True, "lang": "fr_FR"}
     assert seen[-1] == {}
+
+
+async def test_review_findings(fake_odoo: FakeOdoo) -> None:
+    """A hostile review's findings: keys typed as Odoo stores them, unhashable and
+    colliding keys, input order of writes, model-wide refusals, callbacks."""
+    async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
+        # a number for a text key is stored as text: the second run must find it
+        rows = [{"ref": 12345, "name": "x", "phone": 5551234}]
+        first = await odoo.bulk.upsert("res.partner", rows, key="ref")
+        second = await odoo.bulk.upsert("res.partner", rows, key="ref")
+        assert (first.created, second.unchanged) == (1, 1)
+        # an unhashable key fails its row only; keys whose hashes collide are distinct
+        odd = await odoo.bulk.upsert("res.partner", [
+            {"ref": "D1", "name": "ok"}, {"ref": [["x"]], "name": "bad"},
+            {"color": -1, "name": "minus one"}, {"color": -2, "name": "minus two"}],
+            key="ref")
+        assert [r.status for r in odd][:2] == ["created", "failed"]
+        colours = await odoo.bulk.upsert(
+            "res.partner", [{"color": -1, "name": "a"}, {"color": -2, "name": "b"}],
+            key="color")
+        assert colours.created == 2
+        # rows about one record apply in input order, even in different value groups
+        pid = first[0].id
+        await odoo.bulk.write("res.partner", [(pid, {"name": "A"}), (pid, {"name": "B"}),
+                                              (pid, {"name": "A"})])
+        assert (await odoo["res.partner"].browse(pid).fetch("name")).name == "A"
+        # a failing progress callback stops the operation with its own exception
+        def boom(_: Progress) -> None:
+            raise RuntimeError("callback bug")
+
+        with pytest.raises(RuntimeError, match="callback bug"):
+            await odoo.bulk.create("res.partner", partners(5, prefix="CB"), on_progress=boom)
+        seen: list[int] = []
+
+        async def later(progress: Progress) -> None:
+            seen.append(progress.done)
+
+        await odoo.bulk.create("res.partner", partners(3, prefix="AS"), on_progress=later)
+        assert seen == [3]
+        # rows with an id are refused by create and upsert
+        refused = await odoo.bulk.create("res.partner", [{"id": "__import__.x", "name": "x"}])
+        assert refused.failed == 1
+        assert "bulk.write()" in (refused[0].error or "")
+
+
+async def test_a_model_wide_refusal_stops_instead_of_bisecting(fake_odoo: FakeOdoo) -> None:
+    def refuse(call: Any) -> None:
+        raise errors_module.AccessError("You are not allowed to create Contact", status=403)
+
+    async with Client("https://odoo.test", "k" * 40, transport=MockTransport(
+            lambda call: {name: {"type": "char"} for name in ("ref", "name", "email")}
+            if call.method == "fields_get" else refuse(call))) as odoo:
+        with pytest.raises(BulkError) as caught:
+            await odoo.bulk.create("res.partner", partners(400), concurrency=1)
+    report = caught.value.report
+    assert report.calls == 1  # not 800 calls of bisection
+    assert report.failed == 200
+    assert report.skipped == report.rows - 200
+
+
+async def test_a_sent_call_whose_answer_is_lost_is_never_reported_failed(
+    fake_odoo: FakeOdoo
+) -> None:
+    from odoo_async.testing import HangAfterExecute
+
+    fake_odoo.faults.queue(StatusAfterExecute(504), match="res.partner/create")
+    fake_odoo.faults.queue(HangAfterExecute(), match="res.partner/search_read")
+    fake_odoo.faults.queue(HangAfterExecute(), match="res.partner/search_read")
+    async with Client(fake_odoo.url, fake_odoo.api_key, retry=False,
+                      timeout=Timeout(total=None, read=0.25)) as odoo:
+        rows = partners(3, prefix="LOST")
+        fake_odoo.faults.queue(ResetAfterExecute(), match="res.partner/create")
+        with pytest.raises(BulkError) as caught:
+            await odoo.bulk.upsert("res.partner", rows, key="ref")
+    report = caught.value.report
+    landed = stored(fake_odoo, "LOST")
+    for result in report:
+        assert result.status in ("created", "outcome_unknown", "skipped")
+        if result.key in landed:
+            assert result.status != "skipped"

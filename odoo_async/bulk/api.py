@@ -3,10 +3,12 @@ every row, and keyset streaming of whole tables."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal
 
+from odoo_async.bulk.compare import as_stored
 from odoo_async.bulk.engine import Engine, Options, ProgressCallback, Rows, is_row_error
 from odoo_async.bulk.loadformat import load_cells, loadable
 from odoo_async.bulk.plan import PlannedRow, WriteGroup, key_of, plan_upsert
@@ -119,8 +121,13 @@ class Bulk:
             if not isinstance(raw, Mapping):
                 raise TypeError(f"a row must be a mapping of field names to values, not "
                                 f"{type(raw).__name__}")
+            if "id" in raw:
+                raise ValueError(f"row {index} has an 'id': update records by id with "
+                                 "bulk.write(), or upsert them by a key field")
             values = self._client.convert_values(raw, where=f"row {index}")
             self._check_fields(info, values)
+            values = {name: as_stored(info.fields[name], value)
+                      for name, value in values.items()}
         except (TypeError, ValueError) as exc:
             if key is None and key_fields and isinstance(raw, Mapping):
                 parts = tuple(raw.get(name) for name in key_fields)
@@ -190,7 +197,8 @@ class Bulk:
             if not rows:
                 return
         try:
-            ids = await engine.call(model, "create", vals_list=[dict(r.values) for r in rows])
+            ids = await engine.call(model, "create", rows=rows,
+                                    vals_list=[dict(r.values) for r in rows])
         except OutcomeUnknownError as error:
             if reconcile is not None:
                 await reconcile(rows)
@@ -198,7 +206,7 @@ class Bulk:
                 engine.settle(rows, RowStatus.OUTCOME_UNKNOWN, _message(error))
             return
         except OdooError as error:
-            if not is_row_error(error):
+            if not is_row_error(error, "create"):
                 raise
             await self._split(rows, error, engine, lambda part: self._create(
                 engine, model, info, part, mode="create", reconcile=reconcile))
@@ -223,8 +231,8 @@ class Bulk:
         while rows:
             fields, data = load_cells(info, [row.values for row in rows])
             try:
-                answer = await engine.call(model, "load", fields=fields, data=data,
-                                           context={"tz": "UTC"})
+                answer = await engine.call(model, "load", rows=rows, fields=fields,
+                                           data=data, context={"tz": "UTC"})
             except OutcomeUnknownError as error:
                 if reconcile is not None:
                     await reconcile(rows)
@@ -312,12 +320,9 @@ class Bulk:
                 if dry_run:
                     engine.settle(chunk, RowStatus.UPDATED)
                     return
-                groups: dict[str, list[PlannedRow]] = {}
-                for row in chunk:
-                    signature = json.dumps(row.values, sort_keys=True, default=str)
-                    groups.setdefault(signature, []).append(row)
-                for group in groups.values():
-                    await self._write_rows(engine, model, group)
+                async with engine.records_in_order(i for row in chunk for i in row.key):
+                    for group in _write_groups(chunk):
+                        await self._write_rows(engine, model, group)
 
             return await engine.run(engine.chunks(source, prepare), handle)
 
@@ -329,10 +334,10 @@ class Bulk:
             engine.settle(rows, RowStatus.UNCHANGED)
             return
         try:
-            await engine.call(model, "write", ids=ids, vals=dict(rows[0].values),
+            await engine.call(model, "write", rows=rows, ids=ids, vals=dict(rows[0].values),
                               idempotent=True)
         except OdooError as error:
-            if not is_row_error(error):
+            if not is_row_error(error, "write"):
                 raise
             await self._split(rows, error, engine,
                               lambda part: self._write_rows(engine, model, part))
@@ -350,7 +355,8 @@ class Bulk:
                ) -> BulkOperation:
         """Delete records by id (an iterable or async iterable of ids), ``chunk_size``
         per ``unlink``. Ids already gone are reported ``failed`` with Odoo's message; a
-        lost answer is settled by looking up which ids still exist.
+        lost answer is settled by looking up which ids still exist (those gone are
+        ``deleted``, noting they may have been gone before).
 
         Raises (when awaited):
             ValueError, BulkError, BulkTimeoutError: as :meth:`create`.
@@ -386,7 +392,7 @@ class Bulk:
                       settling: bool = False) -> None:
         ids = [row.key for row in rows]
         try:
-            await engine.call(model, "unlink", ids=ids)
+            await engine.call(model, "unlink", rows=rows, ids=ids)
         except OutcomeUnknownError as error:
             if settling:
                 engine.settle(rows, RowStatus.OUTCOME_UNKNOWN, _message(error))
@@ -396,11 +402,13 @@ class Bulk:
             for row in rows:
                 if row.key not in left:
                     engine.record(RowResult(row.index, row.key, RowStatus.DELETED,
-                                            id=row.key))
+                                            id=row.key, error=(
+                                                "gone after a lost answer: deleted by this "
+                                                "call, or already gone before it")))
             await self._unlink(engine, model, [r for r in rows if r.key in left], True)
             return
         except OdooError as error:
-            if not is_row_error(error):
+            if not is_row_error(error, "unlink"):
                 raise
             await self._split(rows, error, engine,
                               lambda part: self._unlink(engine, model, part, settling))
@@ -447,7 +455,7 @@ class Bulk:
             info = await self._fields(model, report)
             for name in key_fields:
                 info.field(name)
-            seen: dict[int, int] = {}
+            seen: dict[bytes, int] = {}  # 16-byte digests of the keys read so far
 
             async def prepare(index: int, raw: Any) -> PlannedRow | None:
                 row = self._convert(engine, info, index, raw, key_fields=key_fields)
@@ -463,7 +471,14 @@ class Bulk:
                     engine.record(RowResult(index, None, RowStatus.FAILED,
                                             error=f"row {index}: {exc}"))
                     return None
-                first = seen.setdefault(hash(row_key), index)
+                try:
+                    digest = hashlib.blake2b(repr(row_key).encode(), digest_size=16).digest()
+                    hash(row_key)
+                except TypeError:
+                    engine.record(RowResult(index, None, RowStatus.FAILED, error=(
+                        f"row {index}: {row_key!r} cannot be a key (not hashable)")))
+                    return None
+                first = seen.setdefault(digest, index)
                 if first != index:
                     engine.record(RowResult(index, row_key, RowStatus.SKIPPED, error=(
                         f"duplicate key {row_key!r}: row {first} has it too")))
@@ -584,10 +599,10 @@ class Bulk:
 
     async def _write_group(self, engine: Engine, model: str, group: WriteGroup) -> None:
         try:
-            await engine.call(model, "write", ids=group.ids, vals=dict(group.values),
-                              idempotent=True)
+            await engine.call(model, "write", rows=[row for row, _ in group.rows],
+                              ids=group.ids, vals=dict(group.values), idempotent=True)
         except OdooError as error:
-            if not is_row_error(error):
+            if not is_row_error(error, "write"):
                 raise
             if len(group.rows) == 1:
                 row, record_id = group.rows[0]
@@ -638,4 +653,25 @@ class Bulk:
 
     def __repr__(self) -> str:
         return f"Bulk({self._client!r})"
+
+
+def _write_groups(rows: Sequence[PlannedRow]) -> list[list[PlannedRow]]:
+    """Rows with the same values share one ``write``, but a record named by several rows
+    gets them in input order: a row that touches a record an earlier group of other
+    values touches starts a new batch of groups."""
+    batches: list[list[list[PlannedRow]]] = [[]]
+    groups: dict[str, list[PlannedRow]] = {}
+    owner: dict[int, str] = {}
+    for row in rows:
+        signature = json.dumps(row.values, sort_keys=True, default=str)
+        if any(owner.get(i, signature) != signature for i in row.key):
+            batches.append([])
+            groups, owner = {}, {}
+        group = groups.get(signature)
+        if group is None:
+            group = groups[signature] = []
+            batches[-1].append(group)
+        group.append(row)
+        owner.update(dict.fromkeys(row.key, signature))
+    return [group for batch in batches for group in batch]
 

@@ -21,7 +21,7 @@ from typing import Any, Final
 from odoo_async.orm.metadata import FieldInfo
 from odoo_async.values import DATETIME_FORMAT
 
-__all__ = ["differs", "round_half_up", "round_to", "stored_key", "to_write"]
+__all__ = ["as_stored", "differs", "round_half_up", "round_to", "stored_key", "to_write"]
 
 _NUMERIC: Final = frozenset({"integer", "float", "monetary"})
 _TEXT: Final = frozenset({"char", "text", "html", "selection"})
@@ -174,6 +174,23 @@ def differs(field: FieldInfo, stored: Any, desired: Any, *,
     if kind in _TEXT or kind == "date":
         return (stored or False) != (desired or False)
     return bool(stored != desired and (stored or desired))
+
+
+def as_stored(field: FieldInfo, value: Any) -> Any:
+    """A row's value (already converted for the wire) in the form Odoo stores for the
+    field: a number given for a text field as its text (``12345`` is stored ``"12345"``),
+    a datetime given for a date field as its date, a ``[id, name]`` pair (as ``read``
+    returns it) for a many2one as its id. Keys and comparisons then match what is stored."""
+    kind = field.type
+    if kind in ("char", "text", "html", "selection") and isinstance(value, (int, float)) \
+            and not isinstance(value, bool):
+        return str(value)
+    if kind == "date" and isinstance(value, str) and len(value) > 10:
+        return value[:10]
+    if kind == "many2one" and isinstance(value, list) and len(value) == 2 \
+            and isinstance(value[0], int):
+        return value[0]
+    return value
 
 
 def to_write(field: FieldInfo, desired: Any) -> Any:

@@ -8,8 +8,10 @@ sent, and rows not sent are reported ``skipped``, so the report says exactly wha
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, Final
 
 import anyio
@@ -21,6 +23,7 @@ from odoo_async.bulk.concurrency import AdaptiveConcurrency, ConcurrencyLimit, F
 from odoo_async.bulk.plan import PlannedRow
 from odoo_async.bulk.report import BulkError, BulkReport, BulkTimeoutError, RowResult, RowStatus
 from odoo_async.errors import (
+    AccessError,
     AuthenticationError,
     MissingError,
     NotFoundError,
@@ -30,6 +33,7 @@ from odoo_async.errors import (
 )
 from odoo_async.resilience.breaker import is_health_failure
 from odoo_async.resilience.clock import Clock, SystemClock
+from odoo_async.resilience.retry import Verdict, classify
 
 if TYPE_CHECKING:
     from odoo_async.client import Client
@@ -67,12 +71,16 @@ class Progress:
 ProgressCallback = Callable[[Progress], Any]
 
 
-def is_row_error(error: BaseException) -> bool:
+def is_row_error(error: BaseException, method: str = "create") -> bool:
     """Whether Odoo refused a call because of what some rows hold (so splitting the
-    chunk isolates them), rather than because of the server, the key or the model."""
+    chunk isolates them), rather than because of the server, the key or the model. An
+    access error is about some records (record rules) when writing or deleting them, and
+    about the model (no right to create) when creating."""
     if not isinstance(error, ServerError) or is_health_failure(error):
         return False
     if isinstance(error, (AuthenticationError, TooManyRequestsError)):
+        return False
+    if isinstance(error, AccessError) and method in ("create", "load"):
         return False
     return not (isinstance(error, NotFoundError) and not isinstance(error, MissingError))
 
@@ -125,6 +133,8 @@ class Engine:
                                 clock=self.clock)
             if options.concurrency == "auto" else FixedConcurrency(int(options.concurrency)))
         self._pending: dict[int, PlannedRow] = {}
+        self._sent: set[int] = set()
+        self._busy: dict[int, anyio.Event] = {}
         self._fatal: BaseException | None = None
         self._started = 0.0
         self._total: int | None = None
@@ -133,13 +143,17 @@ class Engine:
 
     # -- calls ---------------------------------------------------------------------
 
-    async def call(self, model: str, method: str, **params: Any) -> Any:
+    async def call(self, model: str, method: str, *, rows: Iterable[PlannedRow] = (),
+                   **params: Any) -> Any:
         """Call Odoo, counted in the report, shielded from cancellation (a call that was
-        sent always ends and is recorded).
+        sent always ends and is recorded). ``rows`` are the rows a call that changes data
+        carries: if the operation stops before they get a result, they may have landed
+        and are reported ``outcome_unknown``, not ``failed``.
 
         Raises:
             odoo_async.errors.OdooError: as ``Client.call``.
         """
+        self._sent.update(row.index for row in rows)
         context = {} if self.options.tracking else {"tracking_disable": True}
         context.update(self.options.context or {})
         extra = params.pop("context", None)
@@ -154,7 +168,28 @@ class Engine:
     def record(self, result: RowResult) -> None:
         """Set a row's result."""
         self._pending.pop(result.index, None)
+        self._sent.discard(result.index)
         self.report.record(result)
+
+    @asynccontextmanager
+    async def records_in_order(self, ids: Iterable[int]) -> AsyncIterator[None]:
+        """Wait until chunks started earlier that touch any of ``ids`` are done, so rows
+        about one record apply in input order even when chunks run concurrently. Enter
+        it first thing in a chunk: chunks register in the order they start."""
+        wanted = set(ids)
+        earlier = {self._busy[i] for i in wanted if i in self._busy}
+        done = anyio.Event()
+        for record_id in wanted:
+            self._busy[record_id] = done
+        try:
+            for event in earlier:
+                await event.wait()
+            yield
+        finally:
+            done.set()
+            for record_id in wanted:
+                if self._busy.get(record_id) is done:
+                    del self._busy[record_id]
 
     def settle(self, rows: Iterable[PlannedRow], status: RowStatus, error: str | None = None,
                ) -> None:
@@ -219,17 +254,33 @@ class Engine:
         try:
             await handle(chunk)
         except Exception as error:
-            self.settle(chunk, RowStatus.FAILED, str(error))
-            if self._fatal is None:
-                self._fatal = error
-            scope.cancel()
+            self._stop(chunk, error, scope)
         finally:
             self.limit.release()
             self.limit.observe(len(chunk), self.clock.monotonic() - started,
                                overloaded=self._overloads() > overloads)
-            self._progress()
+        try:
+            await self._progress()
+        except Exception as error:  # the caller's callback failed: stop, keep the report
+            self._stop([], error, scope)
 
-    def _progress(self) -> None:
+    def _stop(self, chunk: list[PlannedRow], error: Exception, scope: anyio.CancelScope
+              ) -> None:
+        """A fatal error: rows whose call was sent may have landed, the others were not
+        sent; the operation stops."""
+        reason = f"the operation stopped on {type(error).__name__}: {error}"
+        sent = [r for r in chunk if r.index in self._sent]
+        verdict = classify(error) if isinstance(error, OdooError) else Verdict.MAY_HAVE_RUN
+        if verdict is Verdict.FINAL:  # Odoo answered an error: nothing of that call ran
+            self.settle(sent, RowStatus.FAILED, reason)
+        elif verdict is Verdict.MAY_HAVE_RUN:
+            self.settle(sent, RowStatus.OUTCOME_UNKNOWN, reason)
+        self.settle(chunk, RowStatus.SKIPPED, reason)
+        if self._fatal is None:
+            self._fatal = error
+        scope.cancel()
+
+    async def _progress(self) -> None:
         done = self.report.rows - len(self._pending)
         elapsed = self.clock.monotonic() - self._started
         pace = done / elapsed if elapsed > 0 else 0.0
@@ -240,7 +291,10 @@ class Engine:
             self._bar.n = done
             self._bar.refresh()
         if self.options.on_progress is not None:
-            self.options.on_progress(Progress(done, self._total, pace, eta, self.report))
+            result = self.options.on_progress(Progress(done, self._total, pace, eta,
+                                                       self.report))
+            if inspect.isawaitable(result):
+                await result
 
     def _open_bar(self) -> None:
         if not self.options.progress_bar:
@@ -306,12 +360,16 @@ class Engine:
             else:
                 reason = ("the operation stopped before this row was sent"
                           + (f" ({self._fatal})" if self._fatal else ""))
+            self.settle([r for r in self._pending.values() if r.index in self._sent],
+                        RowStatus.OUTCOME_UNKNOWN, "its call was sent, then the operation "
+                        "stopped before its answer was recorded")
             self.settle(list(self._pending.values()), RowStatus.SKIPPED, reason)
             self.report.duration = self.clock.monotonic() - self._started
             self.report.concurrency = list(getattr(self.limit, "history", [self.limit.limit]))
             self.report.completed = finished and self._fatal is None and not self._timed_out
             if self._bar is not None:
-                self._progress()
+                self._bar.n = self.report.rows - len(self._pending)
+                self._bar.refresh()
                 self._bar.close()
             logger.info("%s", self.report.summary())
         if isinstance(self._fatal, OdooError):
