@@ -7,9 +7,9 @@ import ipaddress
 import logging
 import ssl as ssl_module
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import aiohttp
 import attrs
@@ -203,31 +203,43 @@ class Client:
         self._env: Environment | None = None
         self._bulk: Bulk | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._cache, self._cache_max_records = cache, cache_max_records
-        self._coalesce, self._web_read = coalesce, web_read
+        self.recordset_settings: dict[str, Any] = {
+            "cache": cache, "cache_max_records": cache_max_records, "coalesce": coalesce,
+            "web_read": web_read}
+        """The settings the recordset layer reads when it attaches to this client."""
 
-    # -- recordsets ------------------------------------------------------------------
-    # The recordset layer sits above the client; it is imported on first use so that
-    # the transport-level client does not depend on it.
+    # -- the layers above ----------------------------------------------------------------
+    # The recordset and bulk layers sit above the client and plug themselves in here when
+    # they are imported (``import odoo_async`` imports both): the client never imports
+    # them, so dependencies point one way.
+
+    _extensions: ClassVar[dict[str, Callable[[Client], Any]]] = {}
+
+    @classmethod
+    def register_extension(cls, name: str, factory: Callable[[Client], Any]) -> None:
+        """Let a layer above the client provide ``client.<name>`` (``"env"`` for
+        recordsets, ``"bulk"``); ``factory(client)`` builds it on first use."""
+        cls._extensions[name] = factory
+
+    def _extension(self, name: str) -> Any:
+        factory = Client._extensions.get(name)
+        if factory is None:
+            raise RuntimeError(f"client.{name} is provided by a layer that was not imported; "
+                               "import odoo_async")
+        return factory(self)
 
     @property
     def env(self) -> Environment:
         """Models by name with the client's default context: ``client.env["res.partner"]``."""
         if self._env is None:
-            from odoo_async.orm.env import Environment, OrmState
-
-            state = OrmState(self, cache=self._cache, cache_max_records=self._cache_max_records,
-                             coalesce=self._coalesce, web_read=self._web_read)
-            self._env = Environment(self, state)
+            self._env = self._extension("env")
         return self._env
 
     @property
     def bulk(self) -> Bulk:
         """Bulk helpers: ``await client.bulk.upsert("res.partner", rows, key="ref")``."""
         if self._bulk is None:
-            from odoo_async.bulk import Bulk
-
-            self._bulk = Bulk(self, self.env, clock=self.clock)
+            self._bulk = self._extension("bulk")
         return self._bulk
 
     def __getitem__(self, model: str) -> Model:

@@ -11,6 +11,9 @@ from odoo_async.bulk.report import (
     RowResult,
     RowStatus,
 )
+from odoo_async.client import Client
+
+Client.register_extension("bulk", lambda client: Bulk(client, client.env, clock=client.clock))
 
 __all__ = [
     "AdaptiveConcurrency",

@@ -14,7 +14,13 @@ from odoo_async.orm.spec import Spec, compile_paths
 if TYPE_CHECKING:
     from odoo_async.client import Client
 
-__all__ = ["Environment", "OrmState"]
+__all__ = ["Environment", "OrmState", "attach"]
+
+
+def attach(client: Client) -> Environment:
+    """``client.env``: the recordset layer on ``client``, with the settings it was given
+    (``cache``, ``cache_max_records``, ``coalesce``, ``web_read``)."""
+    return Environment(client, OrmState(client, **client.recordset_settings))
 
 
 class OrmState:
