@@ -740,3 +740,31 @@ async def test_what_a_fetch_returned_stays_readable_past_the_bound(fake_odoo: Fa
             odoo["res.partner"].browse(range(16, 31)).fetch("name"))
         for records in (first, second):
             assert all(isinstance(name, str) for name in records.mapped("name"))
+
+
+async def test_a_fetch_in_flight_during_a_write_does_not_cache_stale_values(
+    fake_odoo: FakeOdoo
+) -> None:
+    read_done, release = asyncio.Event(), asyncio.Event()
+
+    @attrs.frozen
+    class HoldAnswer:
+        async def apply(self, request: web.Request, execute: Execute) -> web.StreamResponse:
+            answer = await execute()  # the read ran: it saw the old name
+            read_done.set()
+            await release.wait()
+            return answer
+
+    async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
+        partner = odoo["res.partner"].browse(9)
+        await odoo["res.partner"].fields()
+        fake_odoo.faults.queue(HoldAnswer(), match="web_read")
+        old = asyncio.create_task(odoo["res.partner"].browse(9).fetch("name"))
+        await read_done.wait()
+        await partner.write({"name": "Renamed"})  # lands while the old answer travels
+        release.set()
+        fetched = await old
+        assert fetched.name == "Acme Corporation"  # what that fetch read, as of its read
+        with pytest.raises(errors.FieldNotLoadedError):
+            _ = odoo["res.partner"].browse(9).name  # but the shared cache is not stale
+        assert (await partner.fetch("name")).name == "Renamed"

@@ -11,10 +11,14 @@ from __future__ import annotations
 import collections
 import json
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 __all__ = ["MISSING", "PinnedStore", "RecordCache", "RecordStore", "context_key"]
+
+_STAMPS: Final = 100_000
+"""Changed records remembered to keep fetches that were in flight from caching stale
+values; past that, any fetch older than the oldest change forgotten is not cached."""
 
 MISSING: Final = object()
 """Returned for a field that is not in the store."""
@@ -161,9 +165,11 @@ class PinnedStore(RecordStore):
     they are also written to. Reads fall back to the shared store; invalidations reach
     both (the client's :class:`RecordCache` knows every live pinned store)."""
 
-    def __init__(self, shared: RecordStore | None) -> None:
+    def __init__(self, shared: RecordStore | None,
+                 changed_since_fetch: Callable[[str, int], bool] = lambda *_: False) -> None:
         super().__init__(None)
         self.shared = shared
+        self._changed = changed_since_fetch
 
     def get(self, model: str, record_id: int, field: str) -> Any:
         """The fetched value, else the shared store's, else :data:`MISSING`."""
@@ -178,9 +184,10 @@ class PinnedStore(RecordStore):
         return own | self.shared.fields(model, record_id) if self.shared is not None else own
 
     def update(self, model: str, record_id: int, values: Mapping[str, Any]) -> None:
-        """Keep the values here and in the shared store."""
+        """Keep the values here, and in the shared store unless the record was changed
+        through the library after this fetch was sent (the values would be stale)."""
         super().update(model, record_id, values)
-        if self.shared is not None:
+        if self.shared is not None and not self._changed(model, record_id):
             self.shared.update(model, record_id, values)
 
     def is_missing(self, model: str, record_id: int) -> bool:
@@ -207,6 +214,29 @@ class RecordCache:
         self._budget = _Budget(max_records)
         self._stores: dict[str, RecordStore] = {}
         self._pinned: weakref.WeakSet[PinnedStore] = weakref.WeakSet()
+        self.generation = 0
+        self._stamps: collections.OrderedDict[Key, int] = collections.OrderedDict()
+        self._model_stamps: dict[str, int] = {}
+        self._forgotten = 0  # the newest stamp dropped to keep _stamps bounded
+
+    def _stamp(self, model: str, ids: Iterable[int] | None) -> None:
+        """Remember that these records changed now (writes, unlinks, method calls)."""
+        self.generation += 1
+        if ids is None:
+            self._model_stamps[model] = self.generation
+            return
+        for record_id in ids:
+            key = (model, record_id)
+            self._stamps[key] = self.generation
+            self._stamps.move_to_end(key)
+        while len(self._stamps) > _STAMPS:
+            _, stamp = self._stamps.popitem(last=False)
+            self._forgotten = max(self._forgotten, stamp)
+
+    def changed_since(self, model: str, record_id: int, generation: int) -> bool:
+        """Whether a record was changed through the library after ``generation``."""
+        stamp = self._stamps.get((model, record_id), self._forgotten)
+        return max(stamp, self._model_stamps.get(model, 0)) > generation
 
     def __len__(self) -> int:
         """Entries kept in all (records with values, or known missing)."""
@@ -215,7 +245,10 @@ class RecordCache:
     def pin(self, context: Mapping[str, Any]) -> PinnedStore:
         """A store for one fetch's results, in front of the store for ``context`` (alone
         when caching is disabled); invalidations reach it while it lives."""
-        pinned = PinnedStore(self.store(context) if self.enabled else None)
+        since = self.generation
+        pinned = PinnedStore(self.store(context) if self.enabled else None,
+                             lambda model, record_id: self.changed_since(model, record_id,
+                                                                         since))
         self._pinned.add(pinned)
         return pinned
 
@@ -237,6 +270,7 @@ class RecordCache:
         """Forget values in every context."""
         ids = None if ids is None else list(ids)
         fields = None if fields is None else list(fields)
+        self._stamp(model, ids)
         for store in self._stores.values():
             store.invalidate(model, ids, fields)
         for pinned in list(self._pinned):
@@ -245,6 +279,7 @@ class RecordCache:
     def mark_missing(self, model: str, ids: Iterable[int]) -> None:
         """Remember records as deleted in every context."""
         ids = list(ids)
+        self._stamp(model, ids)
         for store in self._stores.values():
             store.mark_missing(model, ids)
         for pinned in list(self._pinned):
