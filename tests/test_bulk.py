@@ -498,3 +498,39 @@ async def test_a_sent_call_whose_answer_is_lost_is_never_reported_failed(
         assert result.status in ("created", "outcome_unknown", "skipped")
         if result.key in landed:
             assert result.status != "skipped"
+
+
+async def test_a_progress_bar(fake_odoo: FakeOdoo, capsys: pytest.CaptureFixture[str],
+                              monkeypatch: pytest.MonkeyPatch) -> None:
+    async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
+        await odoo.bulk.create("res.partner", partners(450, prefix="BAR"), progress_bar=True)
+        err = capsys.readouterr().err
+        assert "create res.partner" in err and "450/450" in err
+        monkeypatch.setitem(__import__("sys").modules, "tqdm.auto", None)
+        with pytest.raises(ImportError, match=r"odoo-async\[progress\]"):
+            await odoo.bulk.create("res.partner", [], progress_bar=True)
+
+
+async def test_upsert_by_external_id(fake_odoo: FakeOdoo) -> None:
+    rows: list[dict[str, Any]] = [{"id": f"shop.customer_{i}", "name": f"C{i}",
+                                   "category_id": [1]} for i in range(4)]
+    async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
+        first = await odoo.bulk.upsert("res.partner", rows, key="id")
+        assert first.created == 4
+        assert first[0].key == "shop.customer_0"
+        rows[1]["name"] = "Renamed"
+        rows.append({"id": "bare_name", "name": "Imported"})
+        rows.append({"name": "no external id"})
+        rows.append({"id": "shop.with_commands", "name": "x", "category_id": [[4, 1]]})
+        second = await odoo.bulk.upsert("res.partner", rows, key="id")
+        assert [r.status for r in second] == ["unchanged", "updated", "unchanged",
+                                              "unchanged", "created", "failed", "failed"]
+        assert second[4].key == "__import__.bare_name"
+        assert "no 'id'" in (second[5].error or "")
+        assert "load()" in (second[6].error or "")
+        assert fake_odoo.db.xmlids["shop.customer_1"] == ("res.partner", first[1].id)
+        fake_odoo.faults.queue(ResetAfterExecute(), match="res.partner/load")
+        lost = await odoo.bulk.upsert("res.partner", [{"id": "shop.lost", "name": "L"}],
+                                      key="id")
+        assert lost.created == 1
+        assert fake_odoo.executed["res.partner/load"] == 3  # the lost one ran once

@@ -206,3 +206,18 @@ async def test_load_mode_and_stream(odoo: Client, prefix: str) -> None:
                                        fields=["name", "country_id.code"], page_size=128):
         seen += [row["id"] for row in page]
     assert sorted(seen) == sorted(report.ids(RowStatus.CREATED)) or len(seen) == len(set(seen))
+
+
+async def test_upsert_by_external_id(odoo: Client) -> None:
+    tag = unique_prefix().lower().replace("-", "_")
+    rows: list[dict[str, Any]] = [{"id": f"sync_test.{tag}{i}", "name": f"X {i}",
+                                   "category_id": [1]} for i in range(5)]
+    try:
+        first = await odoo.bulk.upsert("res.partner", rows, key="id")
+        assert first.created == 5, first.failures()
+        rows[2]["name"] = "changed"
+        second = await odoo.bulk.upsert("res.partner", rows, key="id")
+        assert (second.updated, second.unchanged) == (1, 4)
+        assert second.ids() == first.ids()
+    finally:
+        await odoo.bulk.unlink("res.partner", first.ids())

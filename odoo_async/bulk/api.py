@@ -64,11 +64,26 @@ def _key_fields(key: str | Sequence[str]) -> tuple[str, ...]:
     fields = (key,) if isinstance(key, str) else tuple(key)
     if not fields or not all(isinstance(name, str) and name for name in fields):
         raise ValueError(f"key must be a field name or a tuple of field names, got {key!r}")
-    if "id" in fields:
-        raise ValueError("key='id' is not a field: to update by database id use "
-                         "bulk.write(); to upsert by external id, use mode='load' rows with "
-                         "an 'id' column holding the external id")
+    if "id" in fields and fields != ("id",):
+        raise ValueError("key='id' (external ids) cannot be combined with fields")
     return fields
+
+
+XMLID: Final = "__xmlid__"
+"""The key under which records found by external id are matched with their rows."""
+
+
+def _xmlid(value: Any) -> str:
+    """An external id in full form (``module.name``; a bare name is ``__import__``'s, as
+    in Odoo's import).
+
+    Raises:
+        ValueError: not a non-empty string.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"an external id must be a non-empty str, got {value!r}")
+    value = value.strip()
+    return value if "." in value else f"__import__.{value}"
 
 
 def _message(error: BaseException) -> str:
@@ -218,18 +233,18 @@ class Bulk:
                     rows: list[PlannedRow],
                     reconcile: Callable[[list[PlannedRow]], Awaitable[None]] | None) -> None:
         # load() fills a missing cell with an empty value: rows go in by field set.
-        shapes: dict[tuple[str, ...], list[PlannedRow]] = {}
-        for row in rows:
-            shapes.setdefault(tuple(row.values), []).append(row)
-        for same in shapes.values():
+        for same in _by_shape(rows):
             await self._load_rows(engine, model, info, same, reconcile)
 
     async def _load_rows(self, engine: Engine, model: str, info: ModelInfo,
                          rows: list[PlannedRow],
-                         reconcile: Callable[[list[PlannedRow]], Awaitable[None]] | None
-                         ) -> None:
+                         reconcile: Callable[[list[PlannedRow]], Awaitable[None]] | None,
+                         *, xmlids: bool = False) -> None:
         while rows:
             fields, data = load_cells(info, [row.values for row in rows])
+            if xmlids:  # load creates the record and its external id in one transaction
+                fields = ["id", *fields]
+                data = [[str(row.key), *cells] for row, cells in zip(rows, data, strict=True)]
             try:
                 answer = await engine.call(model, "load", rows=rows, fields=fields,
                                            data=data, context={"tz": "UTC"})
@@ -250,6 +265,11 @@ class Bulk:
                    for m in messages if isinstance(m, Mapping) and m.get("type") == "error"
                    and isinstance(m.get("record"), int) and 0 <= m["record"] < len(rows)}
             if not bad:  # refused without saying which row: isolate them the usual way
+                if xmlids:
+                    engine.settle(rows, RowStatus.FAILED, "load refused these rows: "
+                                  + "; ".join(str(m.get("message")) for m in messages
+                                              if isinstance(m, Mapping)))
+                    return
                 await self._create(engine, model, info, rows, mode="create",
                                    reconcile=reconcile)
                 return
@@ -426,7 +446,8 @@ class Bulk:
                deadline: float | None = None, dry_run: bool = False, tracking: bool = False
                ) -> BulkOperation:
         """Create or update one record per row, found by ``key`` (a field, or a tuple of
-        fields), writing only what differs.
+        fields, or ``"id"``: the rows' external ids, as in Odoo's import), writing only
+        what differs.
 
         Per chunk: one ``search_read`` finds the existing records by key, **archived
         ones included** (never a duplicate of an archived record: its row says
@@ -437,7 +458,8 @@ class Bulk:
         rounding, html wrapping, dates). A second run of the same input writes nothing.
         Duplicate keys in the input: the first row is used, the others fail. A chunk whose
         ``create`` answer was lost is reconciled by searching its keys before anything is
-        created again.
+        created again. With ``key="id"``, records are found through ``ir.model.data`` and
+        new ones are created with ``load`` (record and external id in one transaction).
 
         Raises (when awaited):
             ValueError: a bad key or setting.
@@ -449,20 +471,44 @@ class Bulk:
         if mode not in _MODES:
             raise ValueError(f"mode must be 'create' or 'load', got {mode!r}")
         report = BulkReport("upsert", model, dry_run=dry_run)
+        by_xmlid = key_fields == ("id",)
 
         async def run() -> BulkReport:
             engine = self._engine(report, options)
             info = await self._fields(model, report)
             for name in key_fields:
-                info.field(name)
+                if not by_xmlid:
+                    info.field(name)
             seen: dict[bytes, int] = {}  # 16-byte digests of the keys read so far
 
             async def prepare(index: int, raw: Any) -> PlannedRow | None:
-                row = self._convert(engine, info, index, raw, key_fields=key_fields)
+                if by_xmlid:
+                    if not isinstance(raw, Mapping) or "id" not in raw:
+                        engine.record(RowResult(index, None, RowStatus.FAILED, error=(
+                            f"row {index} has no 'id' (its external id)")))
+                        return None
+                    try:
+                        external = _xmlid(raw["id"])
+                    except ValueError as exc:
+                        engine.record(RowResult(index, None, RowStatus.FAILED,
+                                                error=f"row {index}: {exc}"))
+                        return None
+                    raw = {k: v for k, v in raw.items() if k != "id"}
+                    row = self._convert(engine, info, index, raw, key=external)
+                    if row is None:
+                        return None
+                    if not loadable(info, row.values):
+                        engine.record(RowResult(index, external, RowStatus.FAILED, error=(
+                            "rows upserted by external id are created with load(), "
+                            "which takes plain values and id lists, not commands")))
+                        return None
+                else:
+                    row = self._convert(engine, info, index, raw, key_fields=key_fields)
                 if row is None:
                     return None
                 try:
-                    row_key = key_of(row.values, key_fields, info.fields)
+                    row_key = (row.key if by_xmlid
+                               else key_of(row.values, key_fields, info.fields))
                 except KeyError as exc:
                     engine.record(RowResult(index, None, RowStatus.FAILED,
                                             error=f"row {index} has no key field {exc}"))
@@ -547,11 +593,40 @@ class Bulk:
             currency = currency[0]
         return self._rounding.get(currency) if isinstance(currency, int) else None
 
+    async def _by_xmlid(self, engine: Engine, model: str, rows: Sequence[PlannedRow],
+                        fields: Sequence[str]) -> list[Mapping[str, Any]]:
+        """The records the rows' external ids name, each with its external id under
+        ``XMLID``, archived ones included."""
+        parts = {str(row.key): str(row.key).split(".", 1) for row in rows}
+        data = await engine.call(
+            "ir.model.data", "search_read",
+            domain=[("model", "=", model),
+                    ("module", "in", sorted({m for m, _ in parts.values()})),
+                    ("name", "in", sorted({n for _, n in parts.values()}))],
+            fields=["module", "name", "res_id"])
+        named = {f"{d['module']}.{d['name']}": int(d["res_id"]) for d in data
+                 if f"{d['module']}.{d['name']}" in parts}
+        if not named:
+            return []
+        records = await engine.call(model, "search_read",
+                                    domain=[("id", "in", sorted(set(named.values())))],
+                                    fields=[f for f in fields if f != "id"], load=None,
+                                    context=_ARCHIVED)
+        by_id = {int(r["id"]): r for r in records}
+        return [{**by_id[record_id], XMLID: external} for external, record_id in named.items()
+                if record_id in by_id]
+
     async def _upsert_chunk(self, engine: Engine, model: str, info: ModelInfo,
                             key: Sequence[str], rows: list[PlannedRow], *, mode: str,
                             reactivate: bool, dry_run: bool) -> None:
-        fields = self._read_fields(info, key, rows)
-        existing = await self._existing(engine, model, info, key, rows, fields)
+        by_xmlid = tuple(key) == ("id",)
+        if by_xmlid:
+            key = (XMLID,)
+            fields = self._read_fields(info, (), rows)
+            existing = await self._by_xmlid(engine, model, rows, fields)
+        else:
+            fields = self._read_fields(info, key, rows)
+            existing = await self._existing(engine, model, info, key, rows, fields)
         if any(info.fields[n].type == "monetary" for n in fields):
             await self._currency_rounding(engine, info, rows, existing)
         plan = plan_upsert(rows, existing, model=model, key=key, fields=info.fields,
@@ -568,7 +643,8 @@ class Bulk:
         async def reconcile(lost: list[PlannedRow], again: bool = True) -> None:
             # The create's answer was lost: what landed is found by key, the rest is
             # created again (once).
-            found = await self._existing(engine, model, info, key, lost, ["id", *key])
+            found = (await self._by_xmlid(engine, model, lost, ["id"]) if by_xmlid else
+                     await self._existing(engine, model, info, key, lost, ["id", *key]))
             by_key = {key_of(record, key, info.fields): int(record["id"])
                       for record in found}
             missing = []
@@ -578,15 +654,22 @@ class Bulk:
                                             id=by_key[row.key]))
                 else:
                     missing.append(row)
-            if again:
+            if again and by_xmlid:
+                await self._load_rows(engine, model, info, missing,
+                                      lambda rest: reconcile(rest, again=False), xmlids=True)
+            elif again:
                 await self._create(engine, model, info, missing, mode="create",
                                    reconcile=lambda rest: reconcile(rest, again=False))
             else:
                 engine.settle(missing, RowStatus.OUTCOME_UNKNOWN,
                               "the create's answer was lost twice")
 
-        await self._create(engine, model, info, list(plan.creates), mode=mode,
-                           reconcile=reconcile)
+        if by_xmlid:
+            for same in _by_shape(plan.creates):
+                await self._load_rows(engine, model, info, same, reconcile, xmlids=True)
+        else:
+            await self._create(engine, model, info, list(plan.creates), mode=mode,
+                               reconcile=reconcile)
         for group in plan.writes:
             await self._write_group(engine, model, group)
 
@@ -653,6 +736,14 @@ class Bulk:
 
     def __repr__(self) -> str:
         return f"Bulk({self._client!r})"
+
+
+def _by_shape(rows: Sequence[PlannedRow]) -> list[list[PlannedRow]]:
+    """Rows grouped by their set of fields (``load`` empties a missing cell)."""
+    shapes: dict[tuple[str, ...], list[PlannedRow]] = {}
+    for row in rows:
+        shapes.setdefault(tuple(row.values), []).append(row)
+    return list(shapes.values())
 
 
 def _write_groups(rows: Sequence[PlannedRow]) -> list[list[PlannedRow]]:

@@ -133,9 +133,15 @@ class Database:
             self._journal.append(undo)
 
     def set_xmlid(self, xmlid: str, model: str, record_id: int) -> None:
-        """Register an external id."""
+        """Register an external id (also as an ``ir.model.data`` record, which clients
+        search to find records by external id)."""
         previous = self.xmlids.get(xmlid)
         self.xmlids[xmlid] = (model, record_id)
+        table = self.tables.get("ir.model.data")
+        if table is not None and previous is None:
+            module, _, name = xmlid.partition(".")
+            table.insert({"module": module, "name": name, "model": model,
+                          "res_id": record_id, "noupdate": False})
 
         def undo() -> None:
             if previous is None:
