@@ -505,7 +505,8 @@ async def test_a_progress_bar(fake_odoo: FakeOdoo, capsys: pytest.CaptureFixture
     async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
         await odoo.bulk.create("res.partner", partners(450, prefix="BAR"), progress_bar=True)
         err = capsys.readouterr().err
-        assert "create res.partner" in err and "450/450" in err
+        assert "create res.partner" in err
+        assert "450/450" in err
         monkeypatch.setitem(__import__("sys").modules, "tqdm.auto", None)
         with pytest.raises(ImportError, match=r"odoo-async\[progress\]"):
             await odoo.bulk.create("res.partner", [], progress_bar=True)
