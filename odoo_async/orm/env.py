@@ -69,6 +69,11 @@ class Environment:
         """The same client with ``values`` added to the context."""
         return Environment(self.client, self.state, {**self.context, **values})
 
+    def invalidate_all(self) -> None:
+        """Forget every cached value of the client (Odoo's name); recordsets already
+        fetched keep their own. No I/O."""
+        self.state.cache.clear()
+
     def with_store(self, store: RecordStore) -> Environment:
         """The same client and context, reading and filling ``store`` instead of the
         client's cache (a page of a scan, a private fetch)."""

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from odoo_async.domain import Domain
 from odoo_async.orm.metadata import FieldInfo
+from odoo_async.orm.methods import MethodProxy, private
 from odoo_async.orm.query import Query
 from odoo_async.orm.recordset import Recordset
 from odoo_async.transport.base import validate_method, validate_model
@@ -18,12 +19,16 @@ if TYPE_CHECKING:
 __all__ = ["Model", "ModelMethod"]
 
 
-class ModelMethod:
-    """A public ``@api.model`` method, called without ids: ``await Model.default_get(...)``."""
+class ModelMethod(MethodProxy):
+    """A public ``@api.model`` method, called without ids: ``await Model.default_get(...)``.
+    Used as a value it raises :class:`MethodUsedAsValueError`."""
 
     def __init__(self, model: Model, name: str) -> None:
         self._model = model
         self._name = validate_method(name)
+        self._model_name = model.name
+        info = model.env.state.metadata.known(model.name)
+        self._known_fields = list(info.fields) if info is not None else None
 
     async def __call__(self, **params: Any) -> Any:
         """Call the method and return its result as Odoo sent it.
@@ -53,8 +58,10 @@ class Model:
         return f"Model({self.name!r})"
 
     def __getattr__(self, name: str) -> ModelMethod:
-        if name.startswith("_"):
+        if name.startswith("__"):
             raise AttributeError(name)
+        if name.startswith("_"):
+            raise private(self.name, name)
         return ModelMethod(self, name)
 
     def with_context(self, **values: Any) -> Model:
@@ -114,6 +121,32 @@ class Model:
         result: dict[str, Any] = await self.env.call(self.name, "default_get",
                                                      fields=list(fields))
         return result
+
+    async def ref(self, xml_id: str) -> Recordset:
+        """The record with the external id ``xml_id`` (``"base.main_company"``), as Odoo's
+        ``env.ref``: one ``search_read`` on ``ir.model.data``.
+
+        Raises:
+            ValueError: ``xml_id`` is not ``module.name``, no record of this model has it,
+                or it names a record of another model.
+            odoo_async.errors.OdooError: the call failed.
+        """
+        module, _, name = xml_id.partition(".") if isinstance(xml_id, str) else ("", "", "")
+        if not module or not name:
+            raise ValueError(f"an external id is 'module.name', got {xml_id!r}")
+        found = await self.env.call("ir.model.data", "search_read",
+                                    domain=[("module", "=", module), ("name", "=", name)],
+                                    fields=["model", "res_id"], limit=1)
+        if not found:
+            raise ValueError(f"External ID not found in the system: {xml_id}")
+        if found[0]["model"] != self.name:
+            raise ValueError(f"{xml_id} is a record of {found[0]['model']}, not {self.name}")
+        return self.browse(int(found[0]["res_id"]))
+
+    def invalidate(self, ids: Iterable[int] | None = None) -> None:
+        """Forget the cached values of this model's records (``ids``, or all of them);
+        the next reads fetch again. No I/O."""
+        self.env.state.cache.invalidate(self.name, None if ids is None else list(ids))
 
     async def fields(self) -> Mapping[str, FieldInfo]:
         """The model's fields (``fields_get``, once per client).

@@ -173,6 +173,33 @@ class Query:
         """``async for record in query``: :meth:`iterate` with ``display_name``."""
         return self.iterate("display_name")
 
+    async def first(self, *paths: str) -> Recordset:
+        """The first matching record (or an empty recordset), with ``paths`` read in the
+        same call when given: one call either way.
+
+        Raises:
+            ValueError: an unknown field.
+            odoo_async.errors.OdooError: the call failed.
+        """
+        query = self.limit(1)
+        return await query.fetch(*paths) if paths else await query
+
+    async def exists(self) -> bool:
+        """Whether any record matches (one ``search`` for a single id).
+
+        Raises:
+            odoo_async.errors.OdooError: the call failed.
+        """
+        return bool(await self.limit(1))
+
+    async def ids(self) -> list[int]:
+        """The ids of the matching records, in order (one ``search``).
+
+        Raises:
+            odoo_async.errors.OdooError: the call failed.
+        """
+        return (await self).ids
+
     async def count(self) -> int:
         """How many records match the domain (``limit`` and ``offset`` ignored).
 

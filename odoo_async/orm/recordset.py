@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any, overload
 from odoo_async.errors import FieldNotLoadedError, MissingError, OutcomeUnknownError
 from odoo_async.orm.cache import MISSING, PinnedStore
 from odoo_async.orm.metadata import FieldInfo
+from odoo_async.orm.methods import MethodProxy, close_field, private
+from odoo_async.orm.spec import Spec, compile_known, dump
 from odoo_async.transport.base import validate_method, validate_model
 from odoo_async.values import from_wire, normalize_ids
 
@@ -18,12 +20,17 @@ if TYPE_CHECKING:
 __all__ = ["RecordMethod", "Recordset"]
 
 
-class RecordMethod:
-    """A public method of a model, bound to records: ``await records.action_confirm()``."""
+class RecordMethod(MethodProxy):
+    """A public method of a model, bound to records: ``await records.action_confirm()``.
+    Used as a value (truth, text, comparison, JSON) it raises
+    :class:`MethodUsedAsValueError`: it is most likely a misspelt or unfetched field."""
 
     def __init__(self, records: Recordset, name: str) -> None:
         self._records = records
         self._name = validate_method(name)
+        self._model_name = records._name
+        info = records.env.state.metadata.known(records._name)
+        self._known_fields = list(info.fields) if info is not None else None
 
     async def __call__(self, **params: Any) -> Any:
         """Call the method on the records (their ids are sent) and return its result.
@@ -157,11 +164,18 @@ class Recordset:
     # -- fields ----------------------------------------------------------------------
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
+        if name.startswith("__"):
             raise AttributeError(name)
+        if name.startswith("_"):
+            raise private(self._name, name)
         info = self.env.state.metadata.known(self._name)
-        if info is not None and name in info.fields:
-            return self._value(info.fields[name])
+        if info is not None:
+            if name in info.fields:
+                return self._value(info.fields[name])
+            close = close_field(name, info.fields)
+            if close is not None:
+                raise AttributeError(f"{self._name} has no field {name!r}; did you mean "
+                                     f"{close!r}?")
         return RecordMethod(self, name)
 
     def _value(self, field: FieldInfo) -> Any:
@@ -352,6 +366,35 @@ class Recordset:
         if gone:
             self.env.state.cache.mark_missing(self._name, gone)
         return self._new([i for i in self._ids if i in found])
+
+    def to_dicts(self, *paths: str, relations: str = "nested") -> list[dict[str, Any]]:
+        """The records as plain, JSON-ready dicts (for a web response or an ETL row), one
+        per record: ``paths`` as fetched, values as Odoo sent them (dates as ISO strings,
+        empty as ``False``); relations as nested dicts (``relations="nested"``) or ids
+        (``"ids"``). No I/O: every path must have been fetched.
+
+        Raises:
+            ValueError: no path, an unknown field, or a bad ``relations``.
+            FieldNotLoadedError: a path was not fetched.
+            MissingError: a record is gone.
+        """
+        if relations not in ("nested", "ids"):
+            raise ValueError(f"relations must be 'nested' or 'ids', got {relations!r}")
+        if not paths:
+            raise ValueError("to_dicts() needs at least one field path")
+        spec = compile_known(self._name, paths, self.env.state.metadata.known)
+        if relations == "ids":
+            spec = Spec(spec.model, dict.fromkeys(spec.fields))
+        return dump(self.env.store, spec, self._ids, strict=True)
+
+    def to_dict(self, *paths: str, relations: str = "nested") -> dict[str, Any]:
+        """:meth:`to_dicts` of a single record.
+
+        Raises:
+            ValueError: not exactly one record; as :meth:`to_dicts`.
+            FieldNotLoadedError: as :meth:`to_dicts`.
+        """
+        return self.ensure_one().to_dicts(*paths, relations=relations)[0]
 
     def __odoo_json__(self) -> list[int]:
         return self.ids

@@ -19,10 +19,11 @@ from typing import Any
 
 import attrs
 
+from odoo_async.errors import FieldNotLoadedError, MissingError
 from odoo_async.orm.cache import MISSING, RecordStore
 from odoo_async.orm.metadata import ModelInfo
 
-__all__ = ["Spec", "compile_paths", "dump"]
+__all__ = ["Spec", "compile_known", "compile_paths", "dump"]
 
 
 @attrs.frozen
@@ -88,22 +89,58 @@ async def compile_paths(model: str, paths: Iterable[str],
     return Spec(model, fields)
 
 
-def dump(store: RecordStore, spec: Spec, ids: Iterable[int]) -> list[dict[str, Any]]:
+def compile_known(model: str, paths: Iterable[str],
+                  known: Callable[[str], ModelInfo | None]) -> Spec:
+    """:func:`compile_paths` from metadata already loaded (no I/O).
+
+    Raises:
+        ValueError: an empty path, an unknown field, a path past a non-relational field.
+        FieldNotLoadedError: a model on the path has no metadata yet (nothing fetched).
+    """
+    info = known(model)
+    if info is None:
+        raise FieldNotLoadedError(model, next(iter(paths), "?"))
+    children: dict[str, Spec | None] = {}
+    for head, rests in _split(paths).items():
+        field = info.field(head)
+        if rests and not field.relational:
+            raise ValueError(f"{model}.{head} is a {field.type} field: the path "
+                             f"{head}.{rests[0]} cannot go further")
+        if field.relational:
+            assert field.relation is not None
+            children[head] = compile_known(field.relation, rests or ["display_name"], known)
+        else:
+            children[head] = None
+    return Spec(model, children)
+
+
+def dump(store: RecordStore, spec: Spec, ids: Iterable[int], *, strict: bool = False
+         ) -> list[dict[str, Any]]:
     """The records ``ids`` as plain, JSON-ready dicts shaped like ``spec``: values as Odoo
     sent them, a many2one as a nested dict (or ``False``), an x2many as a list of dicts.
-    Fields not in ``store`` are left out."""
+    Fields not in ``store`` are left out, or with ``strict`` raise.
+
+    Raises:
+        FieldNotLoadedError: ``strict``, and a field was not fetched.
+        MissingError: ``strict``, and a record is gone.
+    """
     rows = []
     for record_id in ids:
         row: dict[str, Any] = {"id": record_id}
         for name, child in spec.fields.items():
             value = store.get(spec.model, record_id, name)
             if value is MISSING:
-                continue
+                if not strict:
+                    continue
+                if store.is_missing(spec.model, record_id):
+                    raise MissingError.for_records(spec.model, [record_id])
+                raise FieldNotLoadedError(spec.model, name)
             if child is None:
                 row[name] = value
             elif isinstance(value, list):
-                row[name] = dump(store, child, [i for i in value if isinstance(i, int)])
+                row[name] = dump(store, child, [i for i in value if isinstance(i, int)],
+                                 strict=strict)
             else:
-                row[name] = dump(store, child, [value])[0] if value else False
+                row[name] = dump(store, child, [value], strict=strict)[0] if value else False
         rows.append(row)
     return rows

@@ -1,0 +1,94 @@
+"""Method proxies (``records.action_confirm``) that cannot pass for field values.
+
+Attribute access does no I/O, so ``partner.nmae`` cannot ask the server whether ``nmae``
+is a method. A proxy is returned, callable as the method; used as a value (truth, text,
+comparison, JSON) it raises a :class:`MethodUsedAsValueError` that names the likely field.
+Where the model's fields are known, a name close to a field's is refused at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Any, NoReturn
+
+from odoo_async.errors import OdooError
+
+__all__ = ["MethodProxy", "MethodUsedAsValueError", "PrivateNameError", "close_field"]
+
+
+class MethodUsedAsValueError(OdooError, TypeError):
+    """A method proxy was used as a value: most likely a misspelt or unfetched field."""
+
+
+class PrivateNameError(OdooError, AttributeError, ValueError):
+    """A private name (``_compute_x``) was looked up on a model or records: Odoo refuses
+    to call private methods remotely."""
+
+
+def close_field(name: str, fields: Iterable[str]) -> str | None:
+    """The field whose name is closest to ``name``, if one is close."""
+    found = difflib.get_close_matches(name, list(fields), n=1, cutoff=0.8)
+    return found[0] if found else None
+
+
+def private(model: str, name: str) -> PrivateNameError:
+    """The error for a private name looked up on ``model``."""
+    return PrivateNameError(f"invalid method name {name!r} on {model}: private methods "
+                            "cannot be called")
+
+
+class MethodProxy:
+    """Shared by model and record methods: refuses to be used as a value."""
+
+    _model_name: str
+    _name: str
+    _known_fields: Iterable[str] | None
+
+    def _as_value(self, use: str) -> NoReturn:
+        fields = self._known_fields
+        if fields is None:
+            hint = (f"the fields of {self._model_name} are not loaded yet: if "
+                    f"{self._name!r} is a field, fetch it first "
+                    f"(await records.fetch({self._name!r}))")
+        else:
+            close = close_field(self._name, fields)
+            hint = (f"did you mean the field {close!r}?" if close else
+                    f"{self._model_name} has no field {self._name!r}")
+        raise MethodUsedAsValueError(
+            f"{self._model_name}.{self._name} is a method (call it with await), used here "
+            f"as {use}; {hint}")
+
+    def __bool__(self) -> bool:
+        self._as_value("a truth value")
+
+    def __str__(self) -> str:
+        self._as_value("text")
+
+    def __eq__(self, other: object) -> bool:
+        self._as_value("a value to compare")
+
+    def __ne__(self, other: object) -> bool:
+        self._as_value("a value to compare")
+
+    def __lt__(self, other: object) -> bool:
+        self._as_value("a value to compare")
+
+    __le__ = __gt__ = __ge__ = __lt__
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._model_name, self._name))
+
+    def __odoo_json__(self) -> Any:
+        self._as_value("a value to send")
+
+    def __iter__(self) -> Any:
+        self._as_value("a collection")
+
+    def __len__(self) -> int:
+        self._as_value("a collection")
+
+    def __int__(self) -> int:
+        self._as_value("a number")
+
+    __float__ = __index__ = __int__

@@ -1,0 +1,95 @@
+"""Recordsets as a new user meets them: method proxies that cannot pass for values, the
+everyday query tools, plain data for JSON answers, cache control."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from odoo_async import Client, F
+from odoo_async.errors import FieldNotLoadedError
+from odoo_async.orm.methods import MethodUsedAsValueError, PrivateNameError
+from odoo_async.testing import FakeOdoo
+
+
+async def test_a_typo_is_never_a_truthy_value(fake_odoo: FakeOdoo) -> None:
+    async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
+        cold = odoo["res.partner"].browse(9)
+        with pytest.raises(MethodUsedAsValueError, match="fields of res.partner are not "
+                                                         "loaded yet"):
+            bool(cold.name)  # before any metadata: still not a value
+        partner = await odoo["res.partner"].browse(9).fetch("name", "is_company")
+        with pytest.raises(AttributeError, match="did you mean 'is_company'"):
+            _ = partner.is_compnay
+        for use in (bool, str, lambda m: m == 1, lambda m: json.dumps(m)):
+            with pytest.raises((MethodUsedAsValueError, TypeError)):
+                use(partner.action_archive)
+        with pytest.raises(MethodUsedAsValueError, match="has no field 'action_archive'"):
+            bool(partner.action_archive)
+        with pytest.raises(PrivateNameError, match="private methods cannot be called"):
+            _ = partner._compute_display_name
+        with pytest.raises(PrivateNameError):
+            _ = odoo["res.partner"]._search
+        assert not hasattr(partner, "_private")  # still an AttributeError
+        await partner.action_archive()  # methods are still methods
+
+
+async def test_an_empty_relation_reads_as_empty(fake_odoo: FakeOdoo) -> None:
+    async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
+        partner = await odoo["res.partner"].create({"name": "Nowhere"})
+        await partner.fetch("country_id.name", "parent_id.is_company", "parent_id.child_ids")
+        assert partner.country_id.name is None
+        assert partner.country_id.id is False
+        assert partner.parent_id.is_company is False
+        assert len(partner.parent_id.child_ids) == 0
+
+
+async def test_everyday_query_tools(fake_odoo: FakeOdoo) -> None:
+    async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
+        companies = odoo["res.partner"].search(F.is_company == True).order("id")  # noqa: E712
+        first = await companies.first("name")
+        assert (first.id, first.name) == (1, fake_odoo.env().read(
+            "res.partner", [1], ["name"])[0]["name"])
+        assert await companies.exists()
+        assert not await odoo["res.partner"].search(F.name == "nobody at all").exists()
+        assert len(await odoo["res.partner"].search(F.name == "x").first()) == 0
+        ids = await companies.ids()
+        assert ids == sorted(fake_odoo.env().search("res.partner", [("is_company", "=", True)]))
+        assert await companies.count() == len(ids)
+        made = await odoo.bulk.upsert("res.partner", [{"id": "shop.c1", "name": "C1"}],
+                                      key="id")
+        found = await odoo["res.partner"].ref("shop.c1")
+        assert found.ids == made.ids()
+        with pytest.raises(ValueError, match="a record of res.partner, not res.company"):
+            await odoo["res.company"].ref("shop.c1")
+        with pytest.raises(ValueError, match="not found"):
+            await odoo["res.partner"].ref("base.nothing_like_this")
+        with pytest.raises(ValueError, match="module.name"):
+            await odoo["res.partner"].ref("no_dot")
+
+
+async def test_records_to_plain_data_and_cache_control(fake_odoo: FakeOdoo) -> None:
+    async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
+        partner = await odoo["res.partner"].browse(9).fetch(
+            "name", "country_id.code", "category_id.name")
+        data = partner.to_dict("name", "country_id.code", "category_id.name")
+        assert data["name"] == "Acme Corporation"
+        assert data["country_id"] == {"id": partner.country_id.id, "code": "US"}
+        assert all(set(tag) == {"id", "name"} for tag in data["category_id"])
+        assert json.loads(json.dumps(data)) == data
+        flat = partner.to_dicts("name", "country_id", relations="ids")
+        assert flat == [{"id": 9, "name": "Acme Corporation",
+                         "country_id": partner.country_id.id}]
+        with pytest.raises(FieldNotLoadedError):
+            partner.to_dict("email")
+        again = odoo["res.partner"].browse(9)
+        assert again.name == "Acme Corporation"  # from the shared cache
+        odoo.env.invalidate_all()  # frees the shared cache ...
+        assert len(odoo.env.state.cache) == 0
+        with pytest.raises(FieldNotLoadedError):
+            _ = again.name
+        assert partner.name == "Acme Corporation"  # ... what a fetch returned stays
+        odoo["res.partner"].invalidate([9])  # "these changed": every copy is dropped
+        with pytest.raises(FieldNotLoadedError):
+            _ = partner.name
