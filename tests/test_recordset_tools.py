@@ -16,8 +16,8 @@ from odoo_async.testing import FakeOdoo
 async def test_a_typo_is_never_a_truthy_value(fake_odoo: FakeOdoo) -> None:
     async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
         cold = odoo["res.partner"].browse(9)
-        with pytest.raises(MethodUsedAsValueError, match="fields of res.partner are not "
-                                                         "loaded yet"):
+        with pytest.raises(MethodUsedAsValueError, match=r"fields of res\.partner are not "
+                                                         r"loaded yet"):
             bool(cold.name)  # before any metadata: still not a value
         partner = await odoo["res.partner"].browse(9).fetch("name", "is_company")
         with pytest.raises(AttributeError, match="did you mean 'is_company'"):
@@ -61,11 +61,11 @@ async def test_everyday_query_tools(fake_odoo: FakeOdoo) -> None:
                                       key="id")
         found = await odoo["res.partner"].ref("shop.c1")
         assert found.ids == made.ids()
-        with pytest.raises(ValueError, match="a record of res.partner, not res.company"):
+        with pytest.raises(ValueError, match=r"a record of res\.partner, not res\.company"):
             await odoo["res.company"].ref("shop.c1")
         with pytest.raises(ValueError, match="not found"):
             await odoo["res.partner"].ref("base.nothing_like_this")
-        with pytest.raises(ValueError, match="module.name"):
+        with pytest.raises(ValueError, match=r"module\.name"):
             await odoo["res.partner"].ref("no_dot")
 
 
