@@ -8,9 +8,7 @@ import collections
 from collections.abc import AsyncIterator
 from typing import Any
 
-import attrs
 import pytest
-from aiohttp import web
 
 from odoo_async import Client, F, Timeout, errors
 from odoo_async import errors as errors_module
@@ -30,7 +28,7 @@ from odoo_async.testing import (
     ResetAfterExecute,
     StatusAfterExecute,
 )
-from odoo_async.testing.faults import Execute
+from tests.support.gates import HoldNth
 
 
 def partners(count: int, prefix: str = "B", **extra: Any) -> list[dict[str, Any]]:
@@ -122,25 +120,8 @@ async def test_a_lost_create_answer_without_a_key_is_outcome_unknown(fake_odoo: 
     assert {r.status for r in report.results[:100]} == {RowStatus.OUTCOME_UNKNOWN}
 
 
-@attrs.define
-class Gate:
-    """Holds the ``hold``-th matching request until ``open`` is set."""
-
-    hold: int
-    open: asyncio.Event = attrs.Factory(asyncio.Event)
-    arrived: asyncio.Event = attrs.Factory(asyncio.Event)
-    seen: int = 0
-
-    async def apply(self, request: web.Request, execute: Execute) -> web.StreamResponse:
-        self.seen += 1
-        if self.seen == self.hold:
-            self.arrived.set()
-            await self.open.wait()
-        return await execute()
-
-
 async def test_cancelling_mid_run_reports_exactly_what_landed(fake_odoo: FakeOdoo) -> None:
-    gate = Gate(hold=3)
+    gate = HoldNth(hold=3)
     fake_odoo.faults.always(gate, match="res.partner/create")
     async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
         operation = odoo.bulk.upsert("res.partner", partners(1000), key="ref",
@@ -329,7 +310,7 @@ async def test_fatal_errors_stop_the_operation_with_a_report(fake_odoo: FakeOdoo
 
 async def test_the_deadline_stops_sending_and_reports(fake_odoo: FakeOdoo) -> None:
     clock = ManualClock()
-    gate = Gate(hold=2)
+    gate = HoldNth(hold=2)
     fake_odoo.faults.always(gate, match="res.partner/create")
     async with Client(fake_odoo.url, fake_odoo.api_key, clock=clock) as odoo:
         operation = odoo.bulk.create("res.partner", partners(500), chunk_size=100,

@@ -12,13 +12,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp import web
 
 from odoo_async import Client, F
 from odoo_async.bulk import RowStatus
 from odoo_async.testing import ResetAfterExecute
-from odoo_async.testing.faults import Execute
 from tests.real_server import DATABASE, URL, api_key, needs_real_server, unique_prefix
+from tests.support.gates import HoldNth
 from tests.support.proxy import FaultyProxy
 
 pytestmark = needs_real_server
@@ -135,22 +134,9 @@ async def test_a_lost_create_answer_leaves_no_duplicate(odoo: Client, prefix: st
     assert all(len(v) == 1 for v in found.values())
 
 
-class Gate:
-    def __init__(self, hold: int) -> None:
-        self.hold, self.seen = hold, 0
-        self.arrived, self.open = asyncio.Event(), asyncio.Event()
-
-    async def apply(self, request: web.Request, execute: Execute) -> web.StreamResponse:
-        self.seen += 1
-        if self.seen == self.hold:
-            self.arrived.set()
-            await self.open.wait()
-        return await execute()
-
-
 async def test_cancelling_mid_run_matches_the_server(odoo: Client, prefix: str,
                                                      proxy: FaultyProxy) -> None:
-    gate = Gate(hold=3)
+    gate = HoldNth(hold=3)
     proxy.faults.always(gate, match="res.partner/create")
     async with Client(proxy.url, api_key(), DATABASE) as through_proxy:
         operation = through_proxy.bulk.upsert("res.partner", partners(prefix, 1000),

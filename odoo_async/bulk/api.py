@@ -90,6 +90,16 @@ def _message(error: BaseException) -> str:
     return getattr(error, "message", None) or str(error)
 
 
+async def _lost(engine: Engine, rows: list[PlannedRow], error: OdooError,
+                reconcile: Callable[[list[PlannedRow]], Awaitable[None]] | None) -> None:
+    """A call creating ``rows`` lost its answer: look them up by key when there is one,
+    else they are ``outcome_unknown`` (never sent again blindly)."""
+    if reconcile is not None:
+        await reconcile(rows)
+    else:
+        engine.settle(rows, RowStatus.OUTCOME_UNKNOWN, _message(error))
+
+
 class Bulk:
     """Bulk helpers on one client: ``client.bulk``.
 
@@ -215,10 +225,7 @@ class Bulk:
             ids = await engine.call(model, "create", rows=rows,
                                     vals_list=[dict(r.values) for r in rows])
         except OutcomeUnknownError as error:
-            if reconcile is not None:
-                await reconcile(rows)
-            else:
-                engine.settle(rows, RowStatus.OUTCOME_UNKNOWN, _message(error))
+            await _lost(engine, rows, error, reconcile)
             return
         except OdooError as error:
             if not is_row_error(error, "create"):
@@ -249,10 +256,7 @@ class Bulk:
                 answer = await engine.call(model, "load", rows=rows, fields=fields,
                                            data=data, context={"tz": "UTC"})
             except OutcomeUnknownError as error:
-                if reconcile is not None:
-                    await reconcile(rows)
-                else:
-                    engine.settle(rows, RowStatus.OUTCOME_UNKNOWN, _message(error))
+                await _lost(engine, rows, error, reconcile)
                 return
             ids = answer.get("ids") if isinstance(answer, Mapping) else None
             if ids:

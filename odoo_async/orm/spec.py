@@ -59,6 +59,19 @@ def _split(paths: Iterable[str]) -> dict[str, list[str]]:
     return grouped
 
 
+def _relation(model: str, info: ModelInfo, head: str, rests: list[str]) -> str | None:
+    """The comodel a path goes on to through ``head`` (None for a plain field).
+
+    Raises:
+        ValueError: an unknown field, or a path that goes on past a plain field.
+    """
+    field = info.field(head)
+    if rests and not field.relational:
+        raise ValueError(f"{model}.{head} is a {field.type} field: the path "
+                         f"{head}.{rests[0]} cannot go further")
+    return field.relation if field.relational else None
+
+
 async def compile_paths(model: str, paths: Iterable[str],
                         metadata: Callable[[str], Awaitable[ModelInfo]]) -> Spec:
     """Validate ``paths`` against the models' fields and build the :class:`Spec`.
@@ -72,16 +85,9 @@ async def compile_paths(model: str, paths: Iterable[str],
     info = await metadata(model)
     children: dict[str, Any] = {}
     for head, rests in grouped.items():
-        field = info.field(head)
-        if rests and not field.relational:
-            raise ValueError(f"{model}.{head} is a {field.type} field: the path "
-                             f"{head}.{rests[0]} cannot go further")
-        if field.relational:
-            assert field.relation is not None
-            children[head] = compile_paths(field.relation, rests or ["display_name"],
-                                           metadata)
-        else:
-            children[head] = None
+        relation = _relation(model, info, head, rests)
+        children[head] = None if relation is None else compile_paths(
+            relation, rests or ["display_name"], metadata)
     resolved = await asyncio.gather(*(v for v in children.values() if v is not None))
     iterator = iter(resolved)
     fields = {name: (None if value is None else next(iterator))
@@ -102,15 +108,9 @@ def compile_known(model: str, paths: Iterable[str],
         raise FieldNotLoadedError(model, next(iter(paths), "?"))
     children: dict[str, Spec | None] = {}
     for head, rests in _split(paths).items():
-        field = info.field(head)
-        if rests and not field.relational:
-            raise ValueError(f"{model}.{head} is a {field.type} field: the path "
-                             f"{head}.{rests[0]} cannot go further")
-        if field.relational:
-            assert field.relation is not None
-            children[head] = compile_known(field.relation, rests or ["display_name"], known)
-        else:
-            children[head] = None
+        relation = _relation(model, info, head, rests)
+        children[head] = None if relation is None else compile_known(
+            relation, rests or ["display_name"], known)
     return Spec(model, children)
 
 
