@@ -93,3 +93,21 @@ async def test_records_to_plain_data_and_cache_control(fake_odoo: FakeOdoo) -> N
         odoo["res.partner"].invalidate([9])  # "these changed": every copy is dropped
         with pytest.raises(FieldNotLoadedError):
             _ = partner.name
+
+
+async def test_domain_field_names_are_checked_locally(fake_odoo: FakeOdoo) -> None:
+    async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
+        Partner = odoo["res.partner"]
+        await Partner.fields()
+        await odoo["res.country"].fields()
+        before = sum(fake_odoo.faults.received.values())
+        for query in (Partner.search(F.nmae == "x"),
+                      Partner.search(F.country_id.cod == "BE")):
+            with pytest.raises(ValueError, match="did you mean"):
+                await query
+            with pytest.raises(ValueError, match="did you mean"):
+                await query.fetch("name")
+            with pytest.raises(ValueError, match="did you mean"):
+                await query.count()
+        assert sum(fake_odoo.faults.received.values()) == before  # nothing sent
+        assert await Partner.search(F.country_id.code == "BE").count() >= 0

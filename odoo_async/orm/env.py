@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from odoo_async.domain import Domain
 from odoo_async.orm.cache import PinnedStore, RecordCache, RecordStore
 from odoo_async.orm.loader import Loader
 from odoo_async.orm.metadata import FIELD_ATTRIBUTES, MetadataCache, ModelInfo
@@ -68,6 +69,26 @@ class Environment:
     def with_context(self, **values: Any) -> Environment:
         """The same client with ``values`` added to the context."""
         return Environment(self.client, self.state, {**self.context, **values})
+
+    def check_domain(self, model: str, domain: Domain) -> None:
+        """Refuse a domain whose field paths name unknown fields, as far as field metadata
+        is already loaded (no I/O): ``F.nmae == "x"`` fails here, with close names,
+        instead of coming back from Odoo as an internal server error.
+
+        Raises:
+            ValueError: an unknown field on a path.
+        """
+        known = self.state.metadata.known
+        for condition in domain.iter_conditions():
+            current = model
+            for name in condition.field.split("."):
+                info = known(current)
+                if info is None or name == "id":
+                    break
+                field = info.field(name)  # raises with close names
+                if not field.relational or field.relation is None:
+                    break
+                current = field.relation
 
     def invalidate_all(self) -> None:
         """Forget every cached value of the client (Odoo's name); recordsets already

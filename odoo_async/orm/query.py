@@ -81,6 +81,7 @@ class Query:
         return attrs.evolve(self, domain=self.domain & Domain(domain))
 
     async def _search(self) -> Recordset:
+        self.env.check_domain(self.model, self.domain)
         params: dict[str, Any] = {"domain": self.domain, "offset": self.skip}
         if self.limit_to is not None:
             params["limit"] = self.limit_to
@@ -100,6 +101,7 @@ class Query:
             odoo_async.errors.OdooError: a call failed.
         """
         env, spec = await self.env.prepare_fetch(self.model, paths)
+        self.env.check_domain(self.model, self.domain)
         ids = await env.state.loader.fetch_query(
             env.store, env.context, spec, self.domain, order=self.order_by,
             limit=self.limit_to, offset=self.skip)
@@ -138,6 +140,7 @@ class Query:
             raise ValueError("pages()/iterate() read in id order with keyset pagination: "
                              "remove order() and offset() from the query")
         _, spec = await self.env.prepare_fetch(self.model, paths)
+        self.env.check_domain(self.model, self.domain)
         state, context = self.env.state, self.env.context
         last, left = 0, self.limit_to
         while left is None or left > 0:
@@ -204,8 +207,11 @@ class Query:
         """How many records match the domain (``limit`` and ``offset`` ignored).
 
         Raises:
+            ValueError: the domain names a field the model does not have (when its
+                fields are known).
             odoo_async.errors.OdooError: the call failed.
         """
+        self.env.check_domain(self.model, self.domain)
         result: int = await self.env.call(self.model, "search_count", domain=self.domain)
         return result
 
