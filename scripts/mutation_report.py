@@ -22,20 +22,22 @@ def main() -> int:
         name, _, status = line.strip().rpartition(": ")
         if not name or "__mutmut_" not in name:
             continue
-        module = name.split(".x")[0].rsplit(".", 1)[0] if ".x" in name else name
+        module = name.split(".x")[0]
         by_module[module][status] += 1
         if status == "survived":
             survivors.append(name)
     OUT.mkdir(exist_ok=True)
-    rows = ["| module | mutants | killed | survived | other |", "|---|---|---|---|---|"]
+    rows = ["| module | mutants | killed | survived | score | timeout | not run yet |",
+            "|---|---|---|---|---|---|---|"]
     total = collections.Counter[str]()
     for module in sorted(by_module):
         counts = by_module[module]
         total.update(counts)
-        all_ = sum(counts.values())
-        other = all_ - counts["killed"] - counts["survived"]
-        rows.append(f"| {module} | {all_} | {counts['killed']} | {counts['survived']} | "
-                    f"{other} |")
+        tested_here = counts["killed"] + counts["survived"]
+        module_score = f"{counts['killed'] / tested_here:.0%}" if tested_here else "-"
+        rows.append(f"| {module} | {sum(counts.values())} | {counts['killed']} | "
+                    f"{counts['survived']} | {module_score} | {counts['timeout']} | "
+                    f"{counts['not checked']} |")
     tested = total["killed"] + total["survived"]
     score = total["killed"] / tested if tested else 0.0
     (OUT / "SCORE.md").write_text(

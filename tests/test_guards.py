@@ -202,3 +202,54 @@ async def test_domain_field_names_are_sent_as_written(scripted_odoo: ScriptedOdo
         await odoo.call("res.partner", "search", domain=(F.name == "x") | (F.id > 3))
     assert scripted_odoo.requests[0].json() == {
         "domain": ["|", ["name", "=", "x"], ["id", ">", 3]]}
+
+
+# -- mutants that survived the first mutation run ---------------------------------------
+
+
+def test_a_json_error_keeps_the_retry_after_header() -> None:
+    body = json.dumps({"name": "odoo.exceptions.UserError", "message": "slow down",
+                       "arguments": [], "context": {}, "debug": ""}).encode()
+    error = errors.error_from_response(
+        429, {"Content-Type": "application/json", "Retry-After": "7"}, body)
+    assert error.retry_after == "7"
+
+
+def test_a_transport_error_without_a_call_names_nothing() -> None:
+    assert str(errors.ConnectError("refused")) == "refused"
+    assert str(errors.ConnectError("refused", model="res.partner", method="read")) == \
+        "refused (res.partner/read)"
+
+
+def test_a_huge_retry_after_is_read_as_longer_than_any_wait() -> None:
+    from odoo_async.resilience.retry import MAX_RETRY_AFTER, parse_retry_after
+
+    assert parse_retry_after("9" * 400, now=0) == MAX_RETRY_AFTER * 10
+    assert parse_retry_after("120", now=0) == 120.0
+
+
+def test_numbers_for_text_and_selection_fields_are_stored_as_text() -> None:
+    from odoo_async.bulk.compare import as_stored, differs
+    from odoo_async.orm.metadata import FieldInfo
+
+    for kind in ("char", "text", "html", "selection"):
+        assert as_stored(FieldInfo("f", kind), 5) == "5"
+    assert as_stored(FieldInfo("f", "integer"), 5) == 5
+    assert not differs(FieldInfo("f", "integer"), 7, 7.4)  # Odoo keeps int(7.4)
+    assert differs(FieldInfo("f", "float"), 7, 7.4)
+
+
+def test_a_new_report_is_empty() -> None:
+    from odoo_async.bulk import BulkReport
+
+    report = BulkReport("create", "res.partner")
+    assert (report.duration, report.rows_per_second, report.calls, report.rows) == (
+        0.0, 0.0, 0, 0)
+    assert not report.ok  # not run yet
+
+
+def test_command_errors_name_the_command() -> None:
+    from odoo_async import Command
+
+    with pytest.raises((TypeError, ValueError), match="unlink"):
+        Command.unlink("x")  # type: ignore[arg-type]
