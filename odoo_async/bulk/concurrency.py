@@ -2,11 +2,14 @@
 
 More concurrency helps a server with several workers and hurts a small threaded one
 (measured on a 2-core Odoo 19: 8 concurrent chunks of 100 were slower than sequential
-ones). :class:`AdaptiveConcurrency` climbs from two chunks at a time while throughput
-(rows per second over a window of finished chunks) grows by more than 10 %, steps back
-when it falls or latency climbs by half with no gain, and halves at once when the server says
-it is overloaded (a full database pool, a 503, a timeout), remembering that level as a
-ceiling for a while. Every chunk still goes through the client's rate limit, breaker
+ones, while 2 at once beat 1 by overlapping one chunk's search with another's create).
+:class:`AdaptiveConcurrency` keeps the throughput (rows per second over windows of
+finished chunks) and latency measured at each level, and climbs one level at a time while
+that pays by more than 10 %; it moves to a neighbouring level only when that level was
+measured better, or when it was measured as fast for less latency (fewer is then better),
+so noise between two windows does not push it around. When the server says it is
+overloaded (a full database pool, a 503, a timeout) it halves at once and keeps that level
+as a ceiling for a while. Every chunk still goes through the client's rate limit, breaker
 and in-flight cap.
 """
 
@@ -98,9 +101,9 @@ class AdaptiveConcurrency(ConcurrencyLimit):
     """
 
     GAIN = 1.10
-    """Throughput must grow by this factor for the limit to keep climbing."""
-    LOSS = 0.95
-    """Below this factor of the previous level's throughput, the limit steps back."""
+    """A level must beat another's throughput by this factor to be preferred."""
+    SAME = 0.95
+    """Within this factor, two levels' throughputs count as the same (prefer fewer)."""
 
     def __init__(self, *, maximum: int = 8, initial: int = 1, minimum: int = 1,
                  clock: Clock | None = None) -> None:
@@ -114,10 +117,8 @@ class AdaptiveConcurrency(ConcurrencyLimit):
         self._clock = clock or SystemClock()
         self._ceiling = maximum
         self._calm_windows = 0
-        self._previous: float | None = None
-        self._best_latency: float | None = None
-        self._last_move = 0
-        self._hold = 0
+        self._rates: dict[int, float] = {}
+        self._latencies: dict[int, float] = {}
         self._start_window()
         self.history: list[int] = [initial]
         """Every limit taken, in order (for benchmarks and tests)."""
@@ -133,56 +134,52 @@ class AdaptiveConcurrency(ConcurrencyLimit):
         if limit != self.limit:
             self._set_limit(limit)
             self.history.append(limit)
+        self._start_window()
 
     def observe(self, rows: int, seconds: float, *, overloaded: bool = False) -> None:
-        """A chunk of ``rows`` finished in ``seconds``; maybe move the limit."""
+        """A chunk of ``rows`` finished in ``seconds``; maybe move the limit.
+
+        Throughput and latency are kept per level (smoothed over windows of finished
+        chunks); the limit moves to a neighbouring level only when that one was measured
+        better (or to explore the next level up after a step up paid off), so noise
+        between two windows does not push it around."""
         if overloaded:
             self._ceiling = max(self.minimum, self.limit - 1)
             self._calm_windows = 0
-            self._previous = None
+            self._rates.pop(self.limit, None)
             self._move(self.limit // 2)
-            self._start_window()
             return
         self._window_rows += rows
         self._window_chunks += 1
         self._window_latency += seconds
-        if self._best_latency is None or seconds < self._best_latency:
-            self._best_latency = seconds
         if self._window_chunks < max(4, 2 * self.limit):
             return
         elapsed = self._clock.monotonic() - self._window_started
         throughput = self._window_rows / elapsed if elapsed > 0 else float("inf")
         latency = self._window_latency / self._window_chunks
+        level = self.limit
+        for table, value in ((self._rates, throughput), (self._latencies, latency)):
+            table[level] = value if level not in table else (table[level] + value) / 2
         self._start_window()
         self._calm_windows += 1
         if self._calm_windows >= 8 and self._ceiling < self.maximum:
-            self._ceiling += 1  # the overload may have passed: allow one level more
+            self._ceiling += 1  # an overload may have passed: allow one level more
             self._calm_windows = 0
-        previous, self._previous = self._previous, throughput
-        climbed, self._last_move = self._last_move > 0, 0
-        if self._hold:
-            self._hold -= 1  # settle at the level just stepped back to
-            return
-        if previous is None:
-            if self.limit < self._ceiling:
-                self._step(+1)
-            return
-        if throughput >= previous * self.GAIN:
-            if self.limit < self._ceiling:
-                self._step(+1)
-        elif throughput < previous * self.LOSS or (
-                climbed and self._best_latency
-                and latency >= 1.5 * self._best_latency):
-            # worse, or the last step up bought latency and no throughput: step back
-            self._ceiling = max(self.minimum, self.limit - 1)
-            self._step(-1)
-            self._hold = 3
+        self._decide(level)
 
-    def _step(self, direction: int) -> None:
-        before = self.limit
-        self._move(self.limit + direction)
-        if self.limit != before:
-            self._last_move = direction
+    def _decide(self, level: int) -> None:
+        rates, here = self._rates, self._rates[level]
+        below, above = rates.get(level - 1), rates.get(level + 1)
+        best_latency = min(self._latencies.values())
+        if level < self._ceiling and (
+                (above is None and (below is None or here >= below * self.GAIN))
+                or (above is not None and above >= here * self.GAIN)):
+            self._move(level + 1)  # explore upwards while it pays, or go back to better
+        elif below is not None and below >= here * self.GAIN:
+            self._move(level - 1)
+        elif (below is not None and below >= here * self.SAME
+              and self._latencies[level] >= 1.5 * best_latency):
+            self._move(level - 1)  # the same throughput for more latency: fewer is better
 
     def __repr__(self) -> str:
         return (f"AdaptiveConcurrency(limit={self.limit}, {self.minimum}..{self.maximum}, "
