@@ -29,6 +29,8 @@ from odoo_async.errors import (
     ProtocolError,
     ServerError,
     TransportError,
+    UnknownMethodError,
+    UnknownModelError,
     UserError,
     ValidationError,
 )
@@ -75,6 +77,8 @@ __all__ = [
     "Timeout",
     "Transport",
     "TransportError",
+    "UnknownMethodError",
+    "UnknownModelError",
     "UserError",
     "ValidationError",
     "__version__",

@@ -18,7 +18,9 @@ Every exception the library raises derives from :class:`OdooError`::
         │   └── UnsupportedMediaTypeError (415)
         ├── AuthenticationError (401)
         ├── AccessError (403)
-        ├── NotFoundError (404: unknown model or method)
+        ├── NotFoundError (404: unknown model, method or path)
+        │   ├── UnknownModelError (404: the model does not exist)
+        │   ├── UnknownMethodError (404: the model has no such public method)
         │   ├── MissingError (404: the record is gone)
         │   └── DatabaseNotFoundError (404 HTML: unknown or unselectable database)
         ├── ConflictError (409)
@@ -72,6 +74,8 @@ __all__ = [
     "TooManyRequestsError",
     "TransportError",
     "UnavailableError",
+    "UnknownMethodError",
+    "UnknownModelError",
     "UnsupportedMediaTypeError",
     "UserError",
     "ValidationError",
@@ -314,6 +318,16 @@ class NotFoundError(ServerError):
     """404: unknown model, method or path."""
 
 
+class UnknownModelError(NotFoundError):
+    """404: the model does not exist on this server (a module not installed, a typo)."""
+
+
+class UnknownMethodError(NotFoundError):
+    """404: the model has no public method of that name (the ``web`` module's
+    ``web_read`` on a server without it, a typo). Every protocol raises this class, so
+    callers never parse message texts."""
+
+
 class MissingError(NotFoundError):
     """404: the record was deleted or never existed (``odoo.exceptions.MissingError``).
 
@@ -494,6 +508,19 @@ def _class_for(status: int, name: str | None, *, html_page: bool = False) -> typ
     return _BY_STATUS.get(status, ServerError)
 
 
+_UNKNOWN_MODEL: Final = re.compile(r"^the model '[^']+' does not exist", re.IGNORECASE)
+_UNKNOWN_METHOD: Final = re.compile(r"^the method '[^']+' does not exist", re.IGNORECASE)
+
+
+def _not_found_class(message: str) -> type[NotFoundError]:
+    """The precise class of a 404, by Odoo's own wording (recorded from Odoo 19)."""
+    if _UNKNOWN_METHOD.match(message):
+        return UnknownMethodError
+    if _UNKNOWN_MODEL.match(message):
+        return UnknownModelError
+    return NotFoundError
+
+
 def error_from_response(
     status: int,
     headers: Mapping[str, str],
@@ -530,11 +557,15 @@ def error_from_response(
             retry_after=retry_after,
         )
     name = data["name"]
+    message = str(data.get("message") or name)
     arguments = data.get("arguments")
     context = data.get("context")
     debug = data.get("debug")
-    return _class_for(status, name)(
-        str(data.get("message") or name),
+    cls = _class_for(status, name)
+    if cls is NotFoundError:
+        cls = _not_found_class(message)
+    return cls(
+        message,
         status=status,
         name=name,
         arguments=arguments if isinstance(arguments, list) else [],

@@ -20,7 +20,7 @@ from typing import Any, Final
 
 import attrs
 
-from odoo_async.errors import NotFoundError, ServerError
+from odoo_async.errors import ServerError, UnknownMethodError
 from odoo_async.orm.cache import PinnedStore, RecordStore
 from odoo_async.orm.spec import Spec
 from odoo_async.resilience.breaker import is_health_failure
@@ -106,9 +106,7 @@ class Loader:
             return _UNAVAILABLE
         try:
             answer = await self._call(model, method, **params)
-        except NotFoundError as exc:
-            if not _method_missing(exc, method):
-                raise
+        except UnknownMethodError:
             self.web_read = False
             return _UNAVAILABLE
         self.web_read = True
@@ -253,8 +251,3 @@ class Loader:
                            fields=list(sub.fields), load=None)
                 for sub, ids in reads))
             level = [(sub, answer) for (sub, _), answer in zip(reads, answers, strict=True)]
-
-
-def _method_missing(error: NotFoundError, method: str) -> bool:
-    """Whether a 404 says the method does not exist (the web module is not installed)."""
-    return f".{method}'" in error.message and "does not exist" in error.message
