@@ -28,8 +28,21 @@ async def run(odoo: Client) -> None:
         [partner] = await Partner.browse(partner_id).fetch("display_name", "email")
         return f"{partner.display_name} <{partner.email}>"
 
+    calls = odoo.stats.calls
     pages = await asyncio.gather(*(handler(i) for i in companies.mapped("child_ids").ids))
-    print(f"{len(pages)} handlers served, e.g. {pages[0]}")
+    print(f"{len(pages)} handlers served in {odoo.stats.calls - calls} call(s), "
+          f"e.g. {pages[0]}")
+
+    # and many handlers running the same query share one call too
+    async def listing() -> list[str]:
+        top = await Partner.search(F.is_company == True, order="name").limit(3).fetch(  # noqa: E712
+            "name")
+        return top.mapped("name")
+
+    calls = odoo.stats.calls
+    lists = await asyncio.gather(*(listing() for _ in range(100)))
+    print(f"100 handlers ran the same query in {odoo.stats.calls - calls} call(s): "
+          f"{', '.join(lists[0])}")
 
     orders = await odoo["sale.order"].search(F.state == "draft").fetch(
         "name", "amount_total", "partner_id.name")

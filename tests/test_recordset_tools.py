@@ -111,3 +111,24 @@ async def test_domain_field_names_are_checked_locally(fake_odoo: FakeOdoo) -> No
                 await query.count()
         assert sum(fake_odoo.faults.received.values()) == before  # nothing sent
         assert await Partner.search(F.country_id.code == "BE").count() >= 0
+
+
+async def test_identical_queries_in_flight_share_one_call(fake_odoo: FakeOdoo) -> None:
+    import asyncio
+
+    async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
+        Partner = odoo["res.partner"]
+        await Partner.fields()
+        await odoo["res.country"].fields()
+
+        async def handler(limit: int) -> list[str]:
+            found = await Partner.search(F.is_company == True, order="name").limit(  # noqa: E712
+                limit).fetch("name", "country_id.code")
+            return [f"{p.name} [{p.country_id.code}]" for p in found]
+
+        before = fake_odoo.executed["res.partner/web_search_read"]
+        pages = await asyncio.gather(*(handler(5) for _ in range(50)), handler(3))
+        assert fake_odoo.executed["res.partner/web_search_read"] - before == 2
+        assert all(page == pages[0] for page in pages[:50])
+        assert len(pages[0]) == 5
+        assert pages[50] == pages[0][:3]

@@ -15,6 +15,7 @@ reads on its own.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
@@ -42,18 +43,35 @@ class _Batch:
 class _FanOut(RecordStore):
     """Fills the stores of every caller merged into one read."""
 
-    def __init__(self, stores: Sequence[RecordStore]) -> None:
+    def __init__(self, stores: list[RecordStore]) -> None:
         super().__init__(None)
-        self._targets = list(dict.fromkeys(stores))
+        self._targets = stores  # the live list: callers who join before the answer count
 
     def update(self, model: str, record_id: int, values: Mapping[str, Any]) -> None:
-        for store in self._targets:
+        for store in dict.fromkeys(self._targets):
             store.update(model, record_id, values)
 
     def mark_missing(self, model: str, ids: Iterable[int]) -> None:
         ids = list(ids)
-        for store in self._targets:
+        for store in dict.fromkeys(self._targets):
             store.mark_missing(model, ids)
+
+
+@attrs.define
+class _SharedQuery:
+    stores: list[RecordStore]
+    task: asyncio.Future[list[int]] | None = None
+
+
+def _wire(domain: Any) -> Any:
+    to_list = getattr(domain, "to_list", None)
+    return to_list() if callable(to_list) else domain
+
+
+def _retrieve(task: asyncio.Future[list[int]]) -> None:
+    """Mark a failure retrieved: every caller may have been cancelled."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _shared(store: RecordStore) -> RecordStore:
@@ -98,6 +116,7 @@ class Loader:
         self.coalesce = coalesce
         self.web_read = web_read  # None: try, then remember whether the server has it
         self._batches: dict[tuple[int, str], _Batch] = {}
+        self._queries: dict[tuple[Any, ...], _SharedQuery] = {}
 
     async def _web(self, model: str, method: str, **params: Any) -> Any:
         """Call a method of the web module; ``_UNAVAILABLE`` when the server lacks it (and
@@ -117,11 +136,42 @@ class Loader:
     async def fetch_query(self, store: RecordStore, context: Mapping[str, Any], spec: Spec,
                           domain: Any, *, order: str | None, limit: int | None,
                           offset: int) -> list[int]:
-        """Search and read in one call; returns the ids found, in order.
+        """Search and read in one call; returns the ids found, in order. Identical
+        queries in flight at once (same model, domain, order, limit, offset, paths and
+        context) share one call: 200 request handlers running the same query send one.
 
         Raises:
             odoo_async.errors.OdooError: the call failed.
         """
+        if not self.coalesce or not isinstance(store, PinnedStore):
+            return await self._query(store, context, spec, domain, order=order,
+                                     limit=limit, offset=offset)
+        key = (id(_shared(store)), spec.key(), json.dumps(_wire(domain), default=str),
+               order, limit, offset)
+        shared = self._queries.get(key)
+        if shared is None:
+            shared = self._queries[key] = _SharedQuery([store])
+            shared.task = asyncio.ensure_future(self._run_shared(
+                key, shared, context, spec, domain, order=order, limit=limit, offset=offset))
+            shared.task.add_done_callback(_retrieve)
+        else:
+            shared.stores.append(store)
+        assert shared.task is not None
+        return list(await asyncio.shield(shared.task))
+
+    async def _run_shared(self, key: tuple[Any, ...], shared: _SharedQuery,
+                          context: Mapping[str, Any], spec: Spec, domain: Any, *,
+                          order: str | None, limit: int | None, offset: int) -> list[int]:
+        try:
+            return await self._query(_FanOut(shared.stores), context, spec, domain,
+                                     order=order, limit=limit, offset=offset)
+        finally:
+            if self._queries.get(key) is shared:
+                del self._queries[key]
+
+    async def _query(self, store: RecordStore, context: Mapping[str, Any], spec: Spec,
+                     domain: Any, *, order: str | None, limit: int | None,
+                     offset: int) -> list[int]:
         params: dict[str, Any] = {"domain": domain, "offset": offset}
         if limit is not None:
             params["limit"] = limit
@@ -190,7 +240,7 @@ class Loader:
         caller's id is not readable, say), read each caller's ids on their own, so each
         caller gets the answer for its own ids, not another's error."""
         stores = [store for _, _, store in batch.waiters]
-        target = stores[0] if len(stores) == 1 else _FanOut(stores)
+        target = stores[0] if len(stores) == 1 else _FanOut(list(dict.fromkeys(stores)))
         try:
             await self._read_ids(target, context, spec, list(dict.fromkeys(batch.ids)))
         except ServerError as error:
