@@ -230,14 +230,24 @@ class Client:
 
     @property
     def env(self) -> Environment:
-        """Models by name with the client's default context: ``client.env["res.partner"]``."""
+        """Models by name with the client's default context: ``client.env["res.partner"]``.
+
+        Raises:
+            RuntimeError: the recordset layer was not imported (``import odoo_async``
+                imports it).
+        """
         if self._env is None:
             self._env = self._extension("env")
         return self._env
 
     @property
     def bulk(self) -> Bulk:
-        """Bulk helpers: ``await client.bulk.upsert("res.partner", rows, key="ref")``."""
+        """Bulk helpers: ``await client.bulk.upsert("res.partner", rows, key="ref")``.
+
+        Raises:
+            RuntimeError: the bulk layer was not imported (``import odoo_async`` imports
+                it).
+        """
         if self._bulk is None:
             self._bulk = self._extension("bulk")
         return self._bulk

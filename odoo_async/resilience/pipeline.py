@@ -81,11 +81,15 @@ class Resilience:
         self.rate_limit = rate_limit
         self.in_flight = InFlightLimit(max_in_flight) if max_in_flight is not None else None
         self._clock = clock or SystemClock()
-        self.clock = self._clock
         self._counts: collections.Counter[str] = collections.Counter()
         self._failures: collections.Counter[str] = collections.Counter()
         self._current = 0
         self._peak = 0
+
+    @property
+    def clock(self) -> Clock:
+        """The time source of backoff, breaker and rate limit."""
+        return self._clock
 
     @property
     def stats(self) -> ClientStats:
