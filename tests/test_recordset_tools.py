@@ -132,3 +132,56 @@ async def test_identical_queries_in_flight_share_one_call(fake_odoo: FakeOdoo) -
         assert all(page == pages[0] for page in pages[:50])
         assert len(pages[0]) == 5
         assert pages[50] == pages[0][:3]
+
+
+async def test_query_sharing_is_only_for_queries_issued_together(fake_odoo: FakeOdoo) -> None:
+    import asyncio
+    import datetime as dt
+
+    import attrs
+    from aiohttp import web
+
+    from odoo_async.testing.faults import Execute
+
+    ran, release = asyncio.Event(), asyncio.Event()
+
+    @attrs.frozen
+    class HoldAnswer:
+        async def apply(self, request: web.Request, execute: Execute) -> web.StreamResponse:
+            answer = await execute()
+            ran.set()
+            await release.wait()
+            return answer
+
+    async with Client(fake_odoo.url, fake_odoo.api_key, naive_datetimes_are_utc=True,
+                      cache_max_records=2) as odoo:
+        Partner = odoo["res.partner"]
+        await Partner.fields()
+        # a domain the client converts with its own settings (naive datetimes as UTC)
+        recent = Partner.search(F.create_date <= dt.datetime(2100, 1, 1))
+        assert len(await recent.fetch("name")) == await recent.count()
+        # a query issued after the caller's own write is sent again, not joined
+        query = Partner.search(F.id == 9)
+        fake_odoo.faults.queue(HoldAnswer(), match="web_search_read")
+        first = asyncio.create_task(query.fetch("name"))
+        await ran.wait()
+        await Partner.browse(9).write({"name": "Renamed meanwhile"})
+        second = asyncio.create_task(query.fetch("name"))
+        await asyncio.sleep(0)
+        release.set()
+        assert (await second).name == "Renamed meanwhile"
+        assert (await first).name == "Acme Corporation"  # as of its own read
+
+
+def test_one_overload_episode_halves_once() -> None:
+    from odoo_async.bulk import AdaptiveConcurrency
+    from odoo_async.resilience import ManualClock
+
+    limit = AdaptiveConcurrency(maximum=8, initial=8, clock=ManualClock())
+    for _ in range(8):  # every chunk in flight during one 503 reports it
+        limit.observe(100, 1.0, overloaded=True)
+    assert (limit.limit, limit.history) == (4, [8, 4])
+    for _ in range(8):  # a window later, a new overload is believed again
+        limit.observe(100, 1.0)
+    limit.observe(100, 1.0, overloaded=True)
+    assert limit.limit == 2

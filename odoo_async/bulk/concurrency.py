@@ -119,6 +119,7 @@ class AdaptiveConcurrency(ConcurrencyLimit):
         self._calm_windows = 0
         self._rates: dict[int, float] = {}
         self._latencies: dict[int, float] = {}
+        self._settling = 0
         self._start_window()
         self.history: list[int] = [initial]
         """Every limit taken, in order (for benchmarks and tests)."""
@@ -143,19 +144,25 @@ class AdaptiveConcurrency(ConcurrencyLimit):
         chunks); the limit moves to a neighbouring level only when that one was measured
         better (or to explore the next level up after a step up paid off), so noise
         between two windows does not push it around."""
-        if overloaded:
+        if overloaded and self._settling <= 0:
+            # one overload episode is reported by every chunk it touched: halve once,
+            # then let a window's worth of chunks finish before believing another report
             self._ceiling = max(self.minimum, self.limit - 1)
             self._calm_windows = 0
             self._rates.pop(self.limit, None)
             self._move(self.limit // 2)
+            self._settling = max(4, 2 * self.limit)
             return
+        self._settling -= 1
         self._window_rows += rows
         self._window_chunks += 1
         self._window_latency += seconds
         if self._window_chunks < max(4, 2 * self.limit):
             return
         elapsed = self._clock.monotonic() - self._window_started
-        throughput = self._window_rows / elapsed if elapsed > 0 else float("inf")
+        if elapsed <= 0:  # a clock too coarse to measure this window: keep counting
+            return
+        throughput = self._window_rows / elapsed
         latency = self._window_latency / self._window_chunks
         level = self.limit
         for table, value in ((self._rates, throughput), (self._latencies, latency)):

@@ -15,7 +15,6 @@ reads on its own.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
@@ -45,7 +44,7 @@ class _FanOut(RecordStore):
 
     def __init__(self, stores: list[RecordStore]) -> None:
         super().__init__(None)
-        self._targets = stores  # the live list: callers who join before the answer count
+        self._targets = stores  # the live list: every caller that joined before sending
 
     def update(self, model: str, record_id: int, values: Mapping[str, Any]) -> None:
         for store in dict.fromkeys(self._targets):
@@ -61,11 +60,6 @@ class _FanOut(RecordStore):
 class _SharedQuery:
     stores: list[RecordStore]
     task: asyncio.Future[list[int]] | None = None
-
-
-def _wire(domain: Any) -> Any:
-    to_list = getattr(domain, "to_list", None)
-    return to_list() if callable(to_list) else domain
 
 
 def _retrieve(task: asyncio.Future[list[int]]) -> None:
@@ -146,28 +140,21 @@ class Loader:
         if not self.coalesce or not isinstance(store, PinnedStore):
             return await self._query(store, context, spec, domain, order=order,
                                      limit=limit, offset=offset)
-        key = (id(_shared(store)), spec.key(), json.dumps(_wire(domain), default=str),
-               order, limit, offset)
+        key = (id(_shared(store)), spec.key(), repr(domain), order, limit, offset)
         shared = self._queries.get(key)
         if shared is None:
             shared = self._queries[key] = _SharedQuery([store])
-            shared.task = asyncio.ensure_future(self._run_shared(
-                key, shared, context, spec, domain, order=order, limit=limit, offset=offset))
+            shared.task = asyncio.ensure_future(self._query(
+                _FanOut(shared.stores), context, spec, domain, order=order, limit=limit,
+                offset=offset))
             shared.task.add_done_callback(_retrieve)
+            # Only queries issued in the same event-loop iteration join: once the request
+            # is on its way, a later caller (who may have written since) sends its own.
+            asyncio.get_running_loop().call_soon(self._queries.pop, key, None)
         else:
             shared.stores.append(store)
         assert shared.task is not None
         return list(await asyncio.shield(shared.task))
-
-    async def _run_shared(self, key: tuple[Any, ...], shared: _SharedQuery,
-                          context: Mapping[str, Any], spec: Spec, domain: Any, *,
-                          order: str | None, limit: int | None, offset: int) -> list[int]:
-        try:
-            return await self._query(_FanOut(shared.stores), context, spec, domain,
-                                     order=order, limit=limit, offset=offset)
-        finally:
-            if self._queries.get(key) is shared:
-                del self._queries[key]
 
     async def _query(self, store: RecordStore, context: Mapping[str, Any], spec: Spec,
                      domain: Any, *, order: str | None, limit: int | None,
