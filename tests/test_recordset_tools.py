@@ -185,3 +185,16 @@ def test_one_overload_episode_halves_once() -> None:
         limit.observe(100, 1.0)
     limit.observe(100, 1.0, overloaded=True)
     assert limit.limit == 2
+
+
+async def test_preloading_metadata_makes_the_first_fetch_one_call(fake_odoo: FakeOdoo) -> None:
+    async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
+        await odoo.env.preload("sale.order")
+        assert fake_odoo.executed["sale.order/fields_get"] == 1
+        assert fake_odoo.executed["res.partner/fields_get"] == 1  # a related model
+        before = sum(fake_odoo.faults.received.values())
+        orders = await odoo["sale.order"].search([]).limit(2).fetch("name", "partner_id.name")
+        assert sum(fake_odoo.faults.received.values()) - before == 1
+        assert all(isinstance(o.partner_id.name, str) for o in orders)
+        with pytest.raises(ValueError, match="invalid model name"):
+            await odoo.env.preload("not a model")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from odoo_async.domain import Domain
+from odoo_async.transport.base import validate_model
 from odoo_async.orm.cache import PinnedStore, RecordCache, RecordStore
 from odoo_async.orm.loader import Loader
 from odoo_async.orm.metadata import FIELD_ATTRIBUTES, MetadataCache, ModelInfo
@@ -69,6 +71,23 @@ class Environment:
     def with_context(self, **values: Any) -> Environment:
         """The same client with ``values`` added to the context."""
         return Environment(self.client, self.state, {**self.context, **values})
+
+    async def preload(self, *models: str, related: bool = True) -> None:
+        """Load the field metadata of ``models`` now, all at once (concurrent
+        ``fields_get`` calls), and with ``related`` that of the models their relational
+        fields point to: the first fetches then cost no metadata round trip. A web app
+        calls it at startup; a job before its first fetch.
+
+        Raises:
+            ValueError, TypeError: an invalid model name.
+            odoo_async.errors.OdooError: a ``fields_get`` call failed.
+        """
+        infos = await asyncio.gather(*(self.model_info(validate_model(m)) for m in models))
+        if related:
+            targets = {f.relation for info in infos for f in info.fields.values()
+                       if f.relational and f.relation}
+            await asyncio.gather(*(self.model_info(m) for m in sorted(targets)),
+                                 return_exceptions=True)  # a comodel the user cannot read
 
     def check_domain(self, model: str, domain: Domain) -> None:
         """Refuse a domain whose field paths name unknown fields, as far as field metadata
