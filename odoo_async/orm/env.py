@@ -7,12 +7,12 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from odoo_async.domain import Domain
-from odoo_async.transport.base import validate_model
 from odoo_async.orm.cache import PinnedStore, RecordCache, RecordStore
 from odoo_async.orm.loader import Loader
 from odoo_async.orm.metadata import FIELD_ATTRIBUTES, MetadataCache, ModelInfo
 from odoo_async.orm.model import Model
 from odoo_async.orm.spec import Spec, compile_paths
+from odoo_async.transport.base import validate_model
 
 if TYPE_CHECKING:
     from odoo_async.client import Client
