@@ -23,14 +23,16 @@ async def tag_vip_customers(odoo: Client, minimum_orders: int) -> list[int]:
     return vip
 
 
-async def test_vip_customers_are_tagged(odoo: Client) -> None:
+async def test_vip_customers_are_tagged(fake_odoo_client: Client) -> None:
+    odoo = fake_odoo_client
     vip = await tag_vip_customers(odoo, minimum_orders=3)
     assert vip
     tagged = await odoo.call("res.partner", "search", domain=F.category_id == "VIP")
     assert sorted(tagged) == sorted(vip)
 
 
-async def test_a_custom_server_method(fake_odoo: FakeOdoo, odoo: Client) -> None:
+async def test_a_custom_server_method(fake_odoo: FakeOdoo, fake_odoo_client: Client) -> None:
+    odoo = fake_odoo_client
     def check_vat(call: Call, vat: str) -> bool:
         if not vat.startswith("BE"):
             raise exceptions.ValidationError(f"{vat} is not a Belgian VAT number")

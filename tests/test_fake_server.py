@@ -35,7 +35,14 @@ async def bot(fake_odoo: FakeOdoo) -> AsyncIterator[Client]:
 # -- the pytest plugin's fixtures -------------------------------------------------------
 
 
-async def test_plugin_fixtures(fake_odoo: FakeOdoo, odoo: Client) -> None:
+def test_the_old_fixture_name_warns(request: pytest.FixtureRequest) -> None:
+    with pytest.warns(DeprecationWarning, match="renamed 'fake_odoo_client'"):
+        client = request.getfixturevalue("odoo")
+    assert isinstance(client, Client)
+
+
+async def test_plugin_fixtures(fake_odoo: FakeOdoo, fake_odoo_client: Client) -> None:
+    odoo = fake_odoo_client
     assert odoo.url.rstrip("/") == fake_odoo.url
     assert (await odoo.whoami())["uid"] == 2
 
