@@ -189,7 +189,7 @@ def test_one_overload_episode_halves_once() -> None:
 
 async def test_preloading_metadata_makes_the_first_fetch_one_call(fake_odoo: FakeOdoo) -> None:
     async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
-        await odoo.env.preload("sale.order")
+        await odoo.env.preload("sale.order", related=True)
         assert fake_odoo.executed["sale.order/fields_get"] == 1
         assert fake_odoo.executed["res.partner/fields_get"] == 1  # a related model
         before = sum(fake_odoo.faults.received.values())
@@ -198,3 +198,32 @@ async def test_preloading_metadata_makes_the_first_fetch_one_call(fake_odoo: Fak
         assert all(isinstance(o.partner_id.name, str) for o in orders)
         with pytest.raises(ValueError, match="invalid model name"):
             await odoo.env.preload("not a model")
+
+
+async def test_a_relation_read_with_a_limit_and_an_order_in_one_call(fake_odoo: FakeOdoo
+                                                                     ) -> None:
+    async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
+        await odoo.env.preload("res.partner", "sale.order", "sale.order.line",
+                               "product.product")
+        before = sum(fake_odoo.faults.received.values())
+        partner = await odoo["res.partner"].browse(9).fetch(
+            "name", "sale_order_ids(limit=2, order='amount_total desc').amount_total",
+            "sale_order_ids.order_line.product_id.name")
+        assert sum(fake_odoo.faults.received.values()) - before == 1
+        env = fake_odoo.env()
+        orders = env.read("sale.order", env.search("sale.order", [("partner_id", "=", 9)],
+                                                   order="amount_total desc", limit=2),
+                          ["amount_total"])
+        assert partner.sale_order_ids.ids == [o["id"] for o in orders]
+        assert partner.sale_order_ids.mapped("amount_total") == [
+            o["amount_total"] for o in orders]
+        assert partner.sale_order_ids.mapped("order_line.product_id.name")
+        with pytest.raises(FieldNotLoadedError):  # the shared cache never holds 2 of N
+            _ = odoo["res.partner"].browse(9).sale_order_ids
+        for bad, message in (("name(limit=2)", "apply to one2many"),
+                             ("sale_order_ids(limit=0).name", "limit=N"),
+                             ("sale_order_ids(size=2).name", "invalid option"),
+                             ("sale_order_ids(limit=2).name", "two different")):
+            paths = [bad, "sale_order_ids(limit=3).name"] if "two" in message else [bad]
+            with pytest.raises(ValueError, match=message):
+                await odoo["res.partner"].browse(9).fetch(*paths)

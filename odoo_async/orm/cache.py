@@ -117,6 +117,11 @@ class RecordStore:
         self._values.setdefault(key, {}).update(values)
         self._budget.touch(self, key)
 
+    def update_own(self, model: str, record_id: int, values: Mapping[str, Any]) -> None:
+        """Store values that hold for this store only (a relation read with a limit);
+        a plain store has nothing behind it, so it is :meth:`update`."""
+        self.update(model, record_id, values)
+
     def is_missing(self, model: str, record_id: int) -> bool:
         """Whether the record was found deleted."""
         return (model, record_id) in self._missing
@@ -189,6 +194,10 @@ class PinnedStore(RecordStore):
         super().update(model, record_id, values)
         if self.shared is not None and not self._changed(model, record_id):
             self.shared.update(model, record_id, values)
+
+    def update_own(self, model: str, record_id: int, values: Mapping[str, Any]) -> None:
+        """Keep values for this fetch's records only, never in the shared store."""
+        RecordStore.update(self, model, record_id, values)
 
     def is_missing(self, model: str, record_id: int) -> bool:
         """Whether either store found the record deleted."""

@@ -72,11 +72,12 @@ class Environment:
         """The same client with ``values`` added to the context."""
         return Environment(self.client, self.state, {**self.context, **values})
 
-    async def preload(self, *models: str, related: bool = True) -> None:
+    async def preload(self, *models: str, related: bool = False) -> None:
         """Load the field metadata of ``models`` now, all at once (concurrent
-        ``fields_get`` calls), and with ``related`` that of the models their relational
-        fields point to: the first fetches then cost no metadata round trip. A web app
-        calls it at startup; a job before its first fetch.
+        ``fields_get`` calls), and with ``related=True`` that of every model their
+        relational fields point to (often dozens): the first fetches on them then cost
+        no metadata round trip. A web app calls it at startup; a job before its first
+        fetch.
 
         Raises:
             ValueError, TypeError: an invalid model name.

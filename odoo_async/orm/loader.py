@@ -55,11 +55,21 @@ class _FanOut(RecordStore):
         for store in dict.fromkeys(self._targets):
             store.mark_missing(model, ids)
 
+    def update_own(self, model: str, record_id: int, values: Mapping[str, Any]) -> None:
+        for store in dict.fromkeys(self._targets):
+            store.update_own(model, record_id, values)
+
 
 @attrs.define
 class _SharedQuery:
     stores: list[RecordStore]
     task: asyncio.Future[list[int]] | None = None
+
+
+def _refuse_options(spec: Spec) -> None:
+    if spec.has_options():
+        raise ValueError("a limit or an order on a relation in a fetch path needs Odoo's "
+                         "web module (web_read), which this server does not have")
 
 
 def _retrieve(task: asyncio.Future[list[int]]) -> None:
@@ -81,6 +91,7 @@ def _fill(store: RecordStore, spec: Spec, records: Sequence[Any]) -> None:
         if not isinstance(record, Mapping) or "id" not in record:
             continue
         values: dict[str, Any] = {}
+        partial: dict[str, Any] = {}
         for name, child in spec.fields.items():
             if name not in record:
                 continue
@@ -88,16 +99,23 @@ def _fill(store: RecordStore, spec: Spec, records: Sequence[Any]) -> None:
             if child is None:
                 values[name] = raw
             elif isinstance(raw, list):
-                values[name] = [item["id"] if isinstance(item, Mapping) else item
-                                for item in raw]
-                _fill(store, child, [item for item in raw
-                                     if isinstance(item, Mapping) and len(item) > 1])
+                read = [item for item in raw if isinstance(item, Mapping) and len(item) > 1]
+                if child.limit is not None:
+                    # the first records of the relation only: kept for this fetch's
+                    # records, never in the shared cache as if they were all of them
+                    partial[name] = [int(item["id"]) for item in read]
+                else:
+                    values[name] = [item["id"] if isinstance(item, Mapping) else item
+                                    for item in raw]
+                _fill(store, child, read)
             elif isinstance(raw, Mapping):
                 values[name] = raw.get("id", False)
                 _fill(store, child, [raw])
             else:
                 values[name] = raw
         store.update(spec.model, int(record["id"]), values)
+        if partial:
+            store.update_own(spec.model, int(record["id"]), partial)
 
 
 class Loader:
@@ -168,6 +186,7 @@ class Loader:
                                  specification=spec.to_specification(), count_limit=1,
                                  **params)
         if answer is _UNAVAILABLE:
+            _refuse_options(spec)
             records = await self._call(spec.model, "search_read", context=context,
                                        fields=list(spec.fields), load=None, **params)
             await self._fill_levels(store, context, spec, records)
@@ -254,6 +273,7 @@ class Loader:
         records = await self._web(spec.model, "web_read", ids=ids, context=context,
                                   specification=spec.to_specification())
         if records is _UNAVAILABLE:
+            _refuse_options(spec)
             records = await self._call(spec.model, "read", ids=ids, context=context,
                                        fields=list(spec.fields), load=None)
             await self._fill_levels(store, context, spec, records)

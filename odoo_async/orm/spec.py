@@ -14,6 +14,7 @@ A relational field named without sub-fields reads its ``display_name``.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
@@ -28,47 +29,122 @@ __all__ = ["Spec", "compile_known", "compile_paths", "dump"]
 
 @attrs.frozen
 class Spec:
-    """The fields to read on one model; relational fields carry the spec of their comodel."""
+    """The fields to read on one model; relational fields carry the spec of their comodel.
+    A spec reached through an x2many may carry a ``limit`` and an ``order``: the first
+    records of the relation, in that order."""
 
     model: str
     fields: Mapping[str, Spec | None]
+    limit: int | None = None
+    order: str | None = None
 
     def to_specification(self) -> dict[str, Any]:
         """Odoo's ``web_read`` specification."""
         result: dict[str, Any] = {}
         for name, child in self.fields.items():
-            result[name] = {} if child is None else {"fields": child.to_specification()}
+            if child is None:
+                result[name] = {}
+                continue
+            entry: dict[str, Any] = {"fields": child.to_specification()}
+            if child.limit is not None:
+                entry["limit"] = child.limit
+            if child.order:
+                entry["order"] = child.order
+            result[name] = entry
         return result
 
     def key(self) -> str:
         """A canonical text form, to recognise identical specifications."""
         parts = [name if child is None else f"{name}({child.key()})"
                  for name, child in sorted(self.fields.items())]
-        return f"{self.model}:{','.join(parts)}"
+        options = f"[{self.limit},{self.order}]" if self.limit or self.order else ""
+        return f"{self.model}{options}:{','.join(parts)}"
+
+    def has_options(self) -> bool:
+        """Whether a relation in the tree asks for a limit or an order."""
+        return any(child is not None and (child.limit is not None or bool(child.order)
+                                          or child.has_options())
+                   for child in self.fields.values())
 
 
-def _split(paths: Iterable[str]) -> dict[str, list[str]]:
-    grouped: dict[str, list[str]] = {}
+_HEAD = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\((.*)\))?", re.DOTALL)
+_OPTION = re.compile(r"\s*(\w+)\s*=\s*('[^']*'|\"[^\"]*\"|[^,]*)\s*(?:,|$)")
+
+
+def _segments(path: str) -> list[str]:
+    """``a(order='x desc').b`` split on the dots outside parentheses."""
+    parts, depth, current = [], 0, ""
+    for char in path:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "." and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    parts.append(current)
+    return parts
+
+
+def _options(text: str, path: str) -> tuple[int | None, str | None]:
+    limit: int | None = None
+    order: str | None = None
+    position = 0
+    while position < len(text):
+        match = _OPTION.match(text, position)
+        if match is None or match.end() == position:
+            raise ValueError(f"invalid options {text!r} in {path!r}: expected "
+                             "limit=N and/or order='field desc'")
+        key, value = match.group(1), match.group(2).strip().strip("'\"")
+        if key == "limit" and value.isdigit() and int(value) > 0:
+            limit = int(value)
+        elif key == "order" and value:
+            order = value
+        else:
+            raise ValueError(f"invalid option {key}={value!r} in {path!r}: expected "
+                             "limit=N (N >= 1) and/or order='field desc'")
+        position = match.end()
+    return limit, order
+
+
+Options = tuple[int | None, str | None]
+
+
+def _split(paths: Iterable[str]) -> dict[str, tuple[Options, list[str]]]:
+    grouped: dict[str, tuple[Options, list[str]]] = {}
     for path in paths:
-        if not isinstance(path, str) or not path or any(not p for p in path.split(".")):
+        segments = _segments(path) if isinstance(path, str) else []
+        if not path or not segments or any(not p for p in segments):
             raise ValueError(f"invalid field path {path!r}")
-        head, _, rest = path.partition(".")
-        grouped.setdefault(head, [])
-        if rest:
-            grouped[head].append(rest)
+        match = _HEAD.fullmatch(segments[0])
+        if match is None:
+            raise ValueError(f"invalid field path {path!r}")
+        head = match.group(1)
+        options = _options(match.group(2), path) if match.group(2) else (None, None)
+        known, rests = grouped.setdefault(head, (options, []))
+        if options != (None, None) and known not in (options, (None, None)):
+            raise ValueError(f"{head} is given two different limits or orders in {path!r}")
+        if options != (None, None):
+            grouped[head] = (options, rests)
+        if len(segments) > 1:
+            rests.append(".".join(segments[1:]))
     return grouped
 
 
-def _relation(model: str, info: ModelInfo, head: str, rests: list[str]) -> str | None:
+def _relation(model: str, info: ModelInfo, head: str, rests: list[str],
+              options: Options = (None, None)) -> str | None:
     """The comodel a path goes on to through ``head`` (None for a plain field).
 
     Raises:
-        ValueError: an unknown field, or a path that goes on past a plain field.
+        ValueError: an unknown field, a path that goes on past a plain field, or a limit
+            or an order on a field that is not an x2many.
     """
     field = info.field(head)
     if rests and not field.relational:
         raise ValueError(f"{model}.{head} is a {field.type} field: the path "
                          f"{head}.{rests[0]} cannot go further")
+    if options != (None, None) and not field.x2many:
+        raise ValueError(f"{model}.{head} is a {field.type} field: limit and order apply "
+                         "to one2many and many2many fields")
     return field.relation if field.relational else None
 
 
@@ -84,14 +160,19 @@ async def compile_paths(model: str, paths: Iterable[str],
     grouped = _split(paths)
     info = await metadata(model)
     children: dict[str, Any] = {}
-    for head, rests in grouped.items():
-        relation = _relation(model, info, head, rests)
+    for head, (options, rests) in grouped.items():
+        relation = _relation(model, info, head, rests, options)
         children[head] = None if relation is None else compile_paths(
             relation, rests or ["display_name"], metadata)
     resolved = await asyncio.gather(*(v for v in children.values() if v is not None))
     iterator = iter(resolved)
-    fields = {name: (None if value is None else next(iterator))
-              for name, value in children.items()}
+    fields: dict[str, Spec | None] = {}
+    for name, value in children.items():
+        child = None if value is None else next(iterator)
+        limit, order = grouped[name][0]
+        if child is not None and (limit is not None or order):
+            child = attrs.evolve(child, limit=limit, order=order)
+        fields[name] = child
     return Spec(model, fields)
 
 
@@ -107,8 +188,8 @@ def compile_known(model: str, paths: Iterable[str],
     if info is None:
         raise FieldNotLoadedError(model, next(iter(paths), "?"))
     children: dict[str, Spec | None] = {}
-    for head, rests in _split(paths).items():
-        relation = _relation(model, info, head, rests)
+    for head, (options, rests) in _split(paths).items():
+        relation = _relation(model, info, head, rests, options)
         children[head] = None if relation is None else compile_known(
             relation, rests or ["display_name"], known)
     return Spec(model, children)
