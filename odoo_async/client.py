@@ -328,6 +328,12 @@ class Client:
         return self._resilience.stats
 
     @property
+    def key_identity(self) -> int:
+        """A number that tells API keys apart without revealing them (for caches of
+        what depends on the user, such as field metadata)."""
+        return hash(self._api_key)
+
+    @property
     def timeout(self) -> Timeout:
         """The timeout of each request (its ``total`` also bounds a call's retries)."""
         return self._timeout

@@ -227,3 +227,16 @@ async def test_a_relation_read_with_a_limit_and_an_order_in_one_call(fake_odoo: 
             paths = [bad, "sale_order_ids(limit=3).name"] if "two" in message else [bad]
             with pytest.raises(ValueError, match=message):
                 await odoo["res.partner"].browse(9).fetch(*paths)
+
+
+async def test_metadata_is_reused_by_later_clients_of_the_same_server(fake_odoo: FakeOdoo
+                                                                      ) -> None:
+    async with Client(fake_odoo.url, fake_odoo.api_key) as first:
+        await first["res.partner"].browse(9).fetch("name")
+    async with Client(fake_odoo.url, fake_odoo.api_key) as second:
+        assert (await second["res.partner"].browse(9).fetch("name")).name == \
+            "Acme Corporation"
+    assert fake_odoo.executed["res.partner/fields_get"] == 1
+    async with Client(fake_odoo.url, fake_odoo.bot_api_key) as bot:  # another user
+        await bot["res.partner"].browse(9).fetch("name")
+    assert fake_odoo.executed["res.partner/fields_get"] == 2

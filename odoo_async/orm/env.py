@@ -13,6 +13,7 @@ from odoo_async.orm.metadata import FIELD_ATTRIBUTES, MetadataCache, ModelInfo
 from odoo_async.orm.model import Model
 from odoo_async.orm.spec import Spec, compile_paths
 from odoo_async.transport.base import validate_model
+from odoo_async.transport.json2 import Json2Transport
 
 if TYPE_CHECKING:
     from odoo_async.client import Client
@@ -26,6 +27,25 @@ def attach(client: Client) -> Environment:
     return Environment(client, OrmState(client, **client.recordset_settings))
 
 
+_METADATA: dict[tuple[str, str | None, int], dict[str, ModelInfo]] = {}
+"""Field metadata by server, database and user (``fields_get`` depends on the user's
+rights), shared by every client of this process that talks JSON-2 over HTTP: a job or a
+web app that makes a new client reuses what an earlier one loaded. Clients on a transport
+of their own (a test double) keep theirs. Dropped when it reaches 64 entries."""
+
+
+def _shared_metadata(client: Client) -> dict[str, ModelInfo]:
+    if not isinstance(client.transport, Json2Transport):
+        return {}
+    key = (client.url, client.database, client.key_identity)
+    table = _METADATA.get(key)
+    if table is None:
+        if len(_METADATA) >= 64:
+            _METADATA.clear()
+        table = _METADATA[key] = {}
+    return table
+
+
 class OrmState:
     """What every view of one client shares: field metadata, the record cache, the
     loader."""
@@ -34,7 +54,7 @@ class OrmState:
                  cache_max_records: int | None = 100_000, coalesce: bool = True,
                  web_read: bool | None = None) -> None:
         self.cache = RecordCache(enabled=cache, max_records=cache_max_records)
-        self.metadata = MetadataCache(self._fields_get)
+        self.metadata = MetadataCache(self._fields_get, _shared_metadata(client))
         self.loader = Loader(client.call, coalesce=coalesce, web_read=web_read)
         self._client = client
 
@@ -89,6 +109,12 @@ class Environment:
                        if f.relational and f.relation}
             await asyncio.gather(*(self.model_info(m) for m in sorted(targets)),
                                  return_exceptions=True)  # a comodel the user cannot read
+
+    def reload_metadata(self) -> None:
+        """Forget the field metadata loaded so far (by this client and others of the
+        same server, database and user): after installing a module or adding fields,
+        the next fetches see the new fields. No I/O."""
+        self.state.metadata.forget()
 
     def check_domain(self, model: str, domain: Domain) -> None:
         """Refuse a domain whose field paths name unknown fields, as far as field metadata

@@ -93,10 +93,17 @@ class MetadataCache:
     waiting, and neither cancels the call nor fails the other callers.
     """
 
-    def __init__(self, load: Loader) -> None:
+    def __init__(self, load: Loader, models: dict[str, ModelInfo] | None = None) -> None:
+        """``models``: a table shared with other caches of the same server, database
+        and user (metadata loaded by one is known to all)."""
         self._load = load
-        self._models: dict[str, ModelInfo] = {}
+        self._models: dict[str, ModelInfo] = {} if models is None else models
         self._pending: dict[str, asyncio.Task[ModelInfo]] = {}
+
+    def forget(self) -> None:
+        """Forget every model's metadata (for this client and the others sharing it):
+        the next fetches ask ``fields_get`` again."""
+        self._models.clear()
 
     def known(self, model: str) -> ModelInfo | None:
         """The metadata if already loaded (no I/O)."""
