@@ -44,6 +44,19 @@ async def run(odoo: Client) -> None:
     print(f"100 handlers ran the same query in {odoo.stats.calls - calls} call(s): "
           f"{', '.join(lists[0])}")
 
+    # a web handler: a customer with their 2 biggest orders and what those orders hold,
+    # in one call (related lists with a limit and an order); the app preloads the field
+    # metadata at startup
+    await odoo.env.preload("sale.order", "sale.order.line", "product.product")
+    calls = odoo.stats.calls
+    customer = await Partner.browse(companies[0].id).fetch(
+        "name", "sale_order_ids(limit=2, order='amount_total desc').name",
+        "sale_order_ids.amount_total", "sale_order_ids.order_line.product_id.name")
+    for order in customer.sale_order_ids:
+        products = ", ".join(sorted(set(order.order_line.mapped("product_id.name"))))
+        print(f"{customer.name}: {order.name} {order.amount_total:.2f} ({products})")
+    print(f"  ... read in {odoo.stats.calls - calls} call(s)")
+
     orders = await odoo["sale.order"].search(F.state == "draft").fetch(
         "name", "amount_total", "partner_id.name")
     biggest = orders.sorted("amount_total", reverse=True)[:1]
