@@ -79,6 +79,7 @@ __all__ = [
     "UnsupportedMediaTypeError",
     "UserError",
     "ValidationError",
+    "error_from_odoo",
     "error_from_response",
     "is_pool_full_page",
 ]
@@ -521,6 +522,58 @@ def _not_found_class(message: str) -> type[NotFoundError]:
     return NotFoundError
 
 
+# The HTTP status JSON-2 gives each class, for errors that came without one (legacy
+# JSON-RPC answers 200 with an error member; XML-RPC raises a fault).
+_STATUS_OF: Final[Mapping[type[ServerError], int]] = {
+    UserError: 422, ValidationError: 422, InvalidCallError: 422, AccessError: 403,
+    AuthenticationError: 401, NotFoundError: 404, MissingError: 404, ConflictError: 409,
+    BadRequestError: 400,
+}
+
+
+def error_from_odoo(
+    data: Mapping[str, Any],
+    *,
+    status: int | None = None,
+    model: str | None = None,
+    method: str | None = None,
+    retry_after: str | None = None,
+) -> ServerError:
+    """Build the exception for an Odoo error object (``{"name", "message", "arguments",
+    "context", "debug"}``), whatever protocol carried it: the class comes from Odoo's
+    exception ``name`` first (``odoo.exceptions.AccessError`` is an :class:`AccessError`
+    on every protocol), from ``status`` second. Without a status (legacy protocols), the
+    status JSON-2 gives that class is used.
+
+    Raises:
+        KeyError: ``data`` has no ``name``.
+    """
+    name = str(data["name"])
+    message = str(data.get("message") or name)
+    arguments = data.get("arguments")
+    context = data.get("context")
+    debug = data.get("debug")
+    if status is None:
+        by_name = _BY_NAME.get(name)
+        if by_name is None:
+            by_name = UserError if name.startswith("odoo.exceptions.") else InternalServerError
+        status = _STATUS_OF.get(by_name, 500)
+    cls = _class_for(status, name)
+    if cls is NotFoundError:
+        cls = _not_found_class(message)
+    return cls(
+        message,
+        status=status,
+        name=name,
+        arguments=arguments if isinstance(arguments, list) else [],
+        context=context if isinstance(context, Mapping) else {},
+        debug=debug if isinstance(debug, str) else "",
+        model=model,
+        method=method,
+        retry_after=retry_after,
+    )
+
+
 def error_from_response(
     status: int,
     headers: Mapping[str, str],
@@ -556,22 +609,5 @@ def error_from_response(
             method=method,
             retry_after=retry_after,
         )
-    name = data["name"]
-    message = str(data.get("message") or name)
-    arguments = data.get("arguments")
-    context = data.get("context")
-    debug = data.get("debug")
-    cls = _class_for(status, name)
-    if cls is NotFoundError:
-        cls = _not_found_class(message)
-    return cls(
-        message,
-        status=status,
-        name=name,
-        arguments=arguments if isinstance(arguments, list) else [],
-        context=context if isinstance(context, Mapping) else {},
-        debug=debug if isinstance(debug, str) else "",
-        model=model,
-        method=method,
-        retry_after=retry_after,
-    )
+    return error_from_odoo(data, status=status, model=model, method=method,
+                           retry_after=retry_after)

@@ -253,3 +253,26 @@ def test_command_errors_name_the_command() -> None:
 
     with pytest.raises((TypeError, ValueError), match="unlink"):
         Command.unlink("x")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("name", "message", "expected", "status"), [
+    ("odoo.exceptions.AccessError", "no", errors.AccessError, 403),
+    ("odoo.exceptions.ValidationError", "bad", errors.ValidationError, 422),
+    ("odoo.exceptions.UserError", "bad", errors.UserError, 422),
+    ("odoo.exceptions.MissingError", "gone", errors.MissingError, 404),
+    ("odoo.exceptions.AccessDenied", "Access Denied", errors.AuthenticationError, 401),
+    ("odoo.exceptions.RedirectWarning", "see", errors.UserError, 422),
+    ("builtins.ValueError", "Wrong value", errors.InternalServerError, 500),
+    ("werkzeug.exceptions.NotFound", "The method 'res.partner.x' does not exist",
+     errors.UnknownMethodError, 404),
+])
+def test_an_odoo_error_object_maps_to_one_class_on_every_protocol(
+    name: str, message: str, expected: type[errors.ServerError], status: int
+) -> None:
+    """What the legacy protocols will use: an error object without an HTTP status gets
+    the class JSON-2 gives it."""
+    error = errors.error_from_odoo({"name": name, "message": message, "arguments": [message],
+                                    "debug": "Traceback ..."}, model="res.partner")
+    assert type(error) is expected
+    assert (error.status, error.name, error.message, error.arguments) == (
+        status, name, message, [message])
