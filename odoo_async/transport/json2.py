@@ -104,6 +104,7 @@ class Json2Transport:
         self._api_key = api_key
         self._database = database
         self._user_agent = user_agent or DEFAULT_USER_AGENT
+        self._urls: dict[tuple[str, str], URL] = {}
         self._http = HttpSession(
             timeout=timeout or Timeout(),
             limits=limits or ConnectionLimits(),
@@ -131,10 +132,15 @@ class Json2Transport:
         """
         if not isinstance(payload, Mapping):
             raise TypeError("a JSON-2 body must be a JSON object")
+        url = self._urls.get((model, method))
+        if url is None:
+            if len(self._urls) > 4096:
+                self._urls.clear()
+            url = self._urls[(model, method)] = self._url / "json" / "2" / model / method
         return decode_answer(
             await self._http.request(
                 "POST",
-                self._url / "json" / "2" / model / method,
+                url,
                 headers=self._headers(with_body=True),
                 body=_json.dumps(dict(payload)),
                 model=model,
