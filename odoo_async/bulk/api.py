@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 from odoo_async.bulk.compare import as_stored
 from odoo_async.bulk.engine import Engine, Options, ProgressCallback, Rows, is_row_error
@@ -86,6 +86,21 @@ def _xmlid(value: Any) -> str:
     return value if "." in value else f"__import__.{value}"
 
 
+T = TypeVar("T")
+
+
+async def _isolate(items: list[T], again: Callable[[list[T]], Awaitable[None]],
+                   fail: Callable[[T], None]) -> None:
+    """After Odoo refused ``items`` in one call: a single item fails, more are halved
+    and each half is tried ``again``, until the bad ones are isolated."""
+    if len(items) == 1:
+        fail(items[0])
+        return
+    middle = len(items) // 2
+    await again(items[:middle])
+    await again(items[middle:])
+
+
 def _message(error: BaseException) -> str:
     return getattr(error, "message", None) or str(error)
 
@@ -137,8 +152,7 @@ class Bulk:
     @staticmethod
     def _check_fields(info: ModelInfo, values: Mapping[str, Any]) -> None:
         for name in values:
-            if name != "id":
-                info.field(name)
+            info.field(name)
 
     def _convert(self, engine: Engine, info: ModelInfo, index: int, raw: Any,
                  key: Any = None, key_fields: Sequence[str] = ()) -> PlannedRow | None:
@@ -286,14 +300,8 @@ class Bulk:
     async def _split(rows: list[PlannedRow], error: OdooError, engine: Engine,
                      again: Callable[[list[PlannedRow]], Awaitable[None]]) -> None:
         """Isolate the rows Odoo refuses: one row gets the error, more are halved."""
-        if len(rows) == 1:
-            row = rows[0]
-            engine.record(RowResult(row.index, row.key, RowStatus.FAILED,
-                                    error=_message(error)))
-            return
-        middle = len(rows) // 2
-        await again(rows[:middle])
-        await again(rows[middle:])
+        await _isolate(rows, again, lambda row: engine.record(
+            RowResult(row.index, row.key, RowStatus.FAILED, error=_message(error))))
 
     # -- write ---------------------------------------------------------------------
 
@@ -480,8 +488,8 @@ class Bulk:
         async def run() -> BulkReport:
             engine = self._engine(report, options)
             info = await self._fields(model, report)
-            for name in key_fields:
-                if not by_xmlid:
+            if not by_xmlid:
+                for name in key_fields:
                     info.field(name)
             seen: dict[bytes, int] = {}  # 16-byte digests of the keys read so far
 
@@ -560,7 +568,7 @@ class Bulk:
                      rows: Sequence[PlannedRow]) -> list[str]:
         names = dict.fromkeys(key)
         for row in rows:
-            names.update(dict.fromkeys(n for n in row.values if n != "id"))
+            names.update(dict.fromkeys(row.values))
         for name in list(names):
             currency = info.fields[name].currency_field
             if currency and currency in info.fields:
@@ -614,7 +622,7 @@ class Bulk:
             return []
         records = await engine.call(model, "search_read",
                                     domain=[("id", "in", sorted(set(named.values())))],
-                                    fields=[f for f in fields if f != "id"], load=None,
+                                    fields=list(fields), load=None,
                                     context=_ARCHIVED)
         by_id = {int(r["id"]): r for r in records}
         return [{**by_id[record_id], XMLID: external} for external, record_id in named.items()
@@ -691,15 +699,14 @@ class Bulk:
         except OdooError as error:
             if not is_row_error(error, "write"):
                 raise
-            if len(group.rows) == 1:
-                row, record_id = group.rows[0]
-                engine.record(RowResult(row.index, row.key, RowStatus.FAILED, id=record_id,
-                                        error=_message(error)))
-                return
-            middle = len(group.rows) // 2
-            for part in (group.rows[:middle], group.rows[middle:]):
-                await self._write_group(engine, model, WriteGroup(group.values, part,
-                                                                  group.archived))
+            message = _message(error)
+            await _isolate(
+                list(group.rows),
+                lambda part: self._write_group(engine, model, WriteGroup(
+                    group.values, tuple(part), group.archived)),
+                lambda pair: engine.record(RowResult(pair[0].index, pair[0].key,
+                                                     RowStatus.FAILED, id=pair[1],
+                                                     error=message)))
             return
         self._record_writes(engine, group)
 

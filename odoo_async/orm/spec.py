@@ -148,6 +148,12 @@ def _relation(model: str, info: ModelInfo, head: str, rests: list[str],
     return field.relation if field.relational else None
 
 
+def _with_options(child: Spec, options: Options) -> Spec:
+    """``child`` read with the limit and order a path asked for on its relation."""
+    limit, order = options
+    return attrs.evolve(child, limit=limit, order=order) if limit or order else child
+
+
 async def compile_paths(model: str, paths: Iterable[str],
                         metadata: Callable[[str], Awaitable[ModelInfo]]) -> Spec:
     """Validate ``paths`` against the models' fields and build the :class:`Spec`.
@@ -159,20 +165,14 @@ async def compile_paths(model: str, paths: Iterable[str],
     """
     grouped = _split(paths)
     info = await metadata(model)
-    children: dict[str, Any] = {}
-    for head, (options, rests) in grouped.items():
-        relation = _relation(model, info, head, rests, options)
-        children[head] = None if relation is None else compile_paths(
-            relation, rests or ["display_name"], metadata)
-    resolved = await asyncio.gather(*(v for v in children.values() if v is not None))
-    iterator = iter(resolved)
-    fields: dict[str, Spec | None] = {}
-    for name, value in children.items():
-        child = None if value is None else next(iterator)
-        limit, order = grouped[name][0]
-        if child is not None and (limit is not None or order):
-            child = attrs.evolve(child, limit=limit, order=order)
-        fields[name] = child
+    fields: dict[str, Spec | None] = dict.fromkeys(grouped)
+    relations = {head: relation for head, (options, rests) in grouped.items()
+                 if (relation := _relation(model, info, head, rests, options))}
+    children = await asyncio.gather(*(
+        compile_paths(relation, grouped[head][1] or ["display_name"], metadata)
+        for head, relation in relations.items()))
+    for head, child in zip(relations, children, strict=True):
+        fields[head] = _with_options(child, grouped[head][0])
     return Spec(model, fields)
 
 
@@ -190,8 +190,8 @@ def compile_known(model: str, paths: Iterable[str],
     children: dict[str, Spec | None] = {}
     for head, (options, rests) in _split(paths).items():
         relation = _relation(model, info, head, rests, options)
-        children[head] = None if relation is None else compile_known(
-            relation, rests or ["display_name"], known)
+        children[head] = None if relation is None else _with_options(
+            compile_known(relation, rests or ["display_name"], known), options)
     return Spec(model, children)
 
 

@@ -287,27 +287,26 @@ def _transport_error(exc: aiohttp.ClientError, where: Mapping[str, str | None]
                      ) -> TransportError:
     """The library's error for an aiohttp failure (built from facts, never from the
     request, so that no header reaches the message)."""
-    model, method = where.get("model"), where.get("method")
+    cls: type[TransportError]
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
-        return ConnectError(f"TLS certificate verification failed: {exc.certificate_error}",
-                            model=model, method=method)
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        return ConnectError(f"cannot connect to {exc.host}:{exc.port}: {exc.strerror or exc}",
-                            model=model, method=method)
-    if isinstance(exc, aiohttp.ConnectionTimeoutError):
-        return ConnectError("timed out waiting for a connection", model=model, method=method)
-    if isinstance(exc, aiohttp.ServerTimeoutError):
-        return RequestTimeoutError("no answer within the timeout", model=model, method=method)
-    if isinstance(exc, aiohttp.ServerDisconnectedError):
-        return ConnectionLostError("the server closed the connection", model=model,
-                                   method=method)
-    if isinstance(exc, aiohttp.ClientPayloadError):
-        return ConnectionLostError(f"the answer was cut off: {exc}", model=model, method=method)
-    if isinstance(exc, aiohttp.ClientOSError):
-        return ConnectionLostError(f"connection error: {exc.strerror or exc}", model=model,
-                                   method=method)
-    return TransportError(f"HTTP client error: {type(exc).__name__}", model=model,
-                          method=method)
+        cls, message = ConnectError, f"TLS certificate verification failed: " \
+                                     f"{exc.certificate_error}"
+    elif isinstance(exc, aiohttp.ClientConnectorError):
+        cls, message = ConnectError, f"cannot connect to {exc.host}:{exc.port}: " \
+                                     f"{exc.strerror or exc}"
+    elif isinstance(exc, aiohttp.ConnectionTimeoutError):
+        cls, message = ConnectError, "timed out waiting for a connection"
+    elif isinstance(exc, aiohttp.ServerTimeoutError):
+        cls, message = RequestTimeoutError, "no answer within the timeout"
+    elif isinstance(exc, aiohttp.ServerDisconnectedError):
+        cls, message = ConnectionLostError, "the server closed the connection"
+    elif isinstance(exc, aiohttp.ClientPayloadError):
+        cls, message = ConnectionLostError, f"the answer was cut off: {exc}"
+    elif isinstance(exc, aiohttp.ClientOSError):
+        cls, message = ConnectionLostError, f"connection error: {exc.strerror or exc}"
+    else:
+        cls, message = TransportError, f"HTTP client error: {type(exc).__name__}"
+    return cls(message, model=where.get("model"), method=where.get("method"))
 
 
 async def _read_body(response: aiohttp.ClientResponse, limit: int | None,
