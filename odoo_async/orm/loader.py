@@ -44,7 +44,7 @@ class _FanOut(RecordStore):
 
     def __init__(self, stores: list[RecordStore]) -> None:
         super().__init__(None)
-        self._targets = stores  # the live list: every caller that joined before sending
+        self._targets = stores  # the live list: every caller that joins before the answer
 
     def update(self, model: str, record_id: int, values: Mapping[str, Any]) -> None:
         for store in dict.fromkeys(self._targets):
@@ -58,12 +58,6 @@ class _FanOut(RecordStore):
     def update_own(self, model: str, record_id: int, values: Mapping[str, Any]) -> None:
         for store in dict.fromkeys(self._targets):
             store.update_own(model, record_id, values)
-
-
-@attrs.define
-class _SharedQuery:
-    stores: list[RecordStore]
-    task: asyncio.Future[list[int]] | None = None
 
 
 def _refuse_options(spec: Spec) -> None:
@@ -128,7 +122,8 @@ class Loader:
         self.coalesce = coalesce
         self.web_read = web_read  # None: try, then remember whether the server has it
         self._batches: dict[tuple[int, str], _Batch] = {}
-        self._queries: dict[tuple[Any, ...], _SharedQuery] = {}
+        self._queries: dict[tuple[Any, ...],
+                            tuple[list[RecordStore], asyncio.Future[list[int]]]] = {}
 
     async def _web(self, model: str, method: str, **params: Any) -> Any:
         """Call a method of the web module; ``_UNAVAILABLE`` when the server lacks it (and
@@ -149,8 +144,9 @@ class Loader:
                           domain: Any, *, order: str | None, limit: int | None,
                           offset: int) -> list[int]:
         """Search and read in one call; returns the ids found, in order. Identical
-        queries in flight at once (same model, domain, order, limit, offset, paths and
-        context) share one call: 200 request handlers running the same query send one.
+        queries issued together (same model, domain, order, limit, offset, paths and
+        context, in one event-loop iteration) share one call: 200 request handlers
+        running the same query send one.
 
         Raises:
             odoo_async.errors.OdooError: the call failed.
@@ -161,18 +157,19 @@ class Loader:
         key = (id(_shared(store)), spec.key(), repr(domain), order, limit, offset)
         shared = self._queries.get(key)
         if shared is None:
-            shared = self._queries[key] = _SharedQuery([store])
-            shared.task = asyncio.ensure_future(self._query(
-                _FanOut(shared.stores), context, spec, domain, order=order, limit=limit,
+            stores: list[RecordStore] = [store]
+            task: asyncio.Future[list[int]] = asyncio.ensure_future(self._query(
+                _FanOut(stores), context, spec, domain, order=order, limit=limit,
                 offset=offset))
-            shared.task.add_done_callback(_retrieve)
+            task.add_done_callback(_retrieve)
+            self._queries[key] = (stores, task)
             # Only queries issued in the same event-loop iteration join: once the request
             # is on its way, a later caller (who may have written since) sends its own.
             asyncio.get_running_loop().call_soon(self._queries.pop, key, None)
         else:
-            shared.stores.append(store)
-        assert shared.task is not None
-        return list(await asyncio.shield(shared.task))
+            stores, task = shared
+            stores.append(store)
+        return list(await asyncio.shield(task))
 
     async def _query(self, store: RecordStore, context: Mapping[str, Any], spec: Spec,
                      domain: Any, *, order: str | None, limit: int | None,
