@@ -33,7 +33,7 @@ from odoo_async.errors import (
 )
 from odoo_async.resilience.breaker import is_health_failure
 from odoo_async.resilience.clock import Clock, SystemClock
-from odoo_async.resilience.retry import Verdict, classify
+from odoo_async.resilience.retry import Verdict
 
 if TYPE_CHECKING:
     from odoo_async.client import Client
@@ -270,7 +270,8 @@ class Engine:
         sent; the operation stops."""
         reason = f"the operation stopped on {type(error).__name__}: {error}"
         sent = [r for r in chunk if r.index in self._sent]
-        verdict = classify(error) if isinstance(error, OdooError) else Verdict.MAY_HAVE_RUN
+        verdict = (self.client.retry_policy.classify(error) if isinstance(error, OdooError)
+                   else Verdict.MAY_HAVE_RUN)  # the client's own rules, never a second set
         if verdict is Verdict.FINAL:  # Odoo answered an error: nothing of that call ran
             self.settle(sent, RowStatus.FAILED, reason)
         elif verdict is Verdict.MAY_HAVE_RUN:
