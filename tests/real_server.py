@@ -31,3 +31,9 @@ def api_key() -> str:
 def unique_prefix() -> str:
     """A prefix no other run uses, for the refs of the records a test makes."""
     return f"T{uuid.uuid4().hex[:10]}-"
+
+
+def bot_key() -> str | None:
+    """The restricted ``bot`` user's key (``ODOO_BOT_KEY_FILE``), if the kit gives one."""
+    path = os.environ.get("ODOO_BOT_KEY_FILE")
+    return Path(path).read_text().strip() if path else None

@@ -515,3 +515,20 @@ def test_fake_has_recorded_schema() -> None:
     assert len(fake.db["res.partner"].rows) == 45
     assert json.dumps(fake.env().read("res.partner", [9], ["name"])) == \
         '[{"id": 9, "name": "Acme Corporation"}]'
+
+
+async def test_fields_are_listed_for_administrators_only(admin: Client, bot: Client) -> None:
+    rows = await admin.call("ir.model.fields", "search_read",
+                            domain=[("model", "=", "res.partner"),
+                                    ("name", "in", ["country_id", "child_ids", "name"])],
+                            fields=["name", "ttype", "relation"])
+    assert sorted((r["name"], r["ttype"], r["relation"]) for r in rows) == [
+        ("child_ids", "one2many", "res.partner"), ("country_id", "many2one", "res.country"),
+        ("name", "char", False)]
+    # the restricted user's refusal, as a real Odoo 19 words it
+    with pytest.raises(errors.AccessError) as refused:
+        await bot.call("ir.model.fields", "search_read", domain=[], fields=["name"])
+    assert refused.value.message == (
+        "You are not allowed to access 'Fields' (ir.model.fields) records.\n\n"
+        "This operation is allowed for the following groups:\n\t- Access Rights\n\n"
+        "Contact your administrator to request access if necessary.")

@@ -7,11 +7,13 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from odoo_async.domain import Domain
+from odoo_async.errors import FieldNotLoadedError
 from odoo_async.orm.cache import PinnedStore, RecordCache, RecordStore
+from odoo_async.orm.fetchplan import FetchPlan
 from odoo_async.orm.loader import Loader
-from odoo_async.orm.metadata import FIELD_ATTRIBUTES, MetadataCache, ModelInfo
+from odoo_async.orm.metadata import FIELD_ATTRIBUTES, RELATIONAL, MetadataCache, ModelInfo
 from odoo_async.orm.model import Model
-from odoo_async.orm.spec import Spec, compile_paths
+from odoo_async.orm.spec import Spec, compile_known, compile_paths, relation_chains
 from odoo_async.transport.base import validate_model
 from odoo_async.transport.json2 import Json2Transport
 
@@ -54,13 +56,21 @@ class OrmState:
                  cache_max_records: int | None = 100_000, coalesce: bool = True,
                  web_read: bool | None = None) -> None:
         self.cache = RecordCache(enabled=cache, max_records=cache_max_records)
-        self.metadata = MetadataCache(self._fields_get, _shared_metadata(client))
+        self.metadata = MetadataCache(self._fields_get, _shared_metadata(client),
+                                      relations=self._relations)
         self.loader = Loader(client.call, coalesce=coalesce, web_read=web_read)
         self._client = client
 
     async def _fields_get(self, model: str) -> Mapping[str, Any]:
         answer: Mapping[str, Any] = await self._client.call(
             model, "fields_get", attributes=list(FIELD_ATTRIBUTES))
+        return answer
+
+    async def _relations(self, names: list[str]) -> list[Mapping[str, Any]]:
+        answer: list[Mapping[str, Any]] = await self._client.call(
+            "ir.model.fields", "search_read",
+            domain=[("name", "in", names), ("ttype", "in", sorted(RELATIONAL))],
+            fields=["model", "name", "relation"])
         return answer
 
 
@@ -154,24 +164,43 @@ class Environment:
             return self._store
         return self.state.cache.store(self.context)
 
-    async def prepare_fetch(self, model: str, paths: Sequence[str]
-                            ) -> tuple[Environment, Spec]:
-        """The specification of ``paths`` on ``model``, and the environment the fetch
-        fills: one with a pinned store in front of the shared one, so that the records
-        returned keep their values whatever the cache bound (or alone, with the cache
-        disabled).
+    async def prepare_fetch(self, model: str, paths: Sequence[str],
+                            domain: Domain | None = None) -> tuple[Environment, FetchPlan]:
+        """What a fetch of ``paths`` on ``model`` sends, and the environment it fills:
+        one with a pinned store in front of the shared one, so that the records returned
+        keep their values whatever the cache bound (or alone, with the cache disabled).
+
+        With the metadata of every model on the paths loaded, the paths and ``domain``
+        are checked here. On a cold client the plan is sent while the metadata loads
+        (all of it at once where the server lets this user list fields), and a wrong
+        field is reported when the metadata arrives.
 
         Raises:
-            ValueError: no path, or an unknown field.
-            odoo_async.errors.OdooError: field metadata could not be loaded.
+            ValueError: no path, a malformed path, or an unknown field (when the
+                metadata is known).
         """
         self.client.check_loop()
         if not paths:
             raise ValueError("fetch() needs at least one field path")
-        spec = await compile_paths(model, paths, self.model_info)
+        try:
+            plan = FetchPlan.ready(compile_known(model, paths, self.state.metadata.known))
+        except FieldNotLoadedError:
+            compiling = asyncio.ensure_future(self._compile(model, tuple(paths), domain))
+            plan = FetchPlan.pending(model, paths, compiling)
+        else:
+            if domain is not None:
+                self.check_domain(model, domain)
         if self._store is not None and not isinstance(self._store, PinnedStore):
-            return self, spec  # a page of a scan: its private store
-        return self.with_store(self.state.cache.pin(self.context)), spec
+            return self, plan  # a page of a scan: its private store
+        return self.with_store(self.state.cache.pin(self.context)), plan
+
+    async def _compile(self, model: str, paths: tuple[str, ...], domain: Domain | None
+                       ) -> Spec:
+        await self.state.metadata.load_chains(model, relation_chains(paths))
+        spec = await compile_paths(model, paths, self.model_info)
+        if domain is not None:
+            self.check_domain(model, domain)
+        return spec
 
     async def model_info(self, model: str) -> ModelInfo:
         """The fields of ``model`` (one ``fields_get`` per client and model).

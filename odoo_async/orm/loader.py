@@ -20,8 +20,9 @@ from typing import Any, Final
 
 import attrs
 
-from odoo_async.errors import ServerError, UnknownMethodError
+from odoo_async.errors import OdooError, ServerError, UnknownMethodError
 from odoo_async.orm.cache import PinnedStore, RecordStore
+from odoo_async.orm.fetchplan import FetchPlan
 from odoo_async.orm.spec import Spec
 from odoo_async.resilience.breaker import is_health_failure
 
@@ -138,10 +139,27 @@ class Loader:
         self.web_read = True
         return answer
 
+    @staticmethod
+    async def _sent(plan: FetchPlan, request: Awaitable[Any]) -> Any:
+        """The answer to ``request``; when Odoo refuses it, the local error of a wrong path
+        or domain if the plan has one (a cold client sends before checking), else Odoo's.
+
+        Raises:
+            ValueError: a path or a domain names an unknown field.
+            odoo_async.errors.OdooError: the call failed.
+        """
+        failure: OdooError | None = None
+        try:
+            return await request
+        except OdooError as error:
+            failure = error
+        await plan.check()
+        raise failure
+
     # -- queries ---------------------------------------------------------------------
 
-    async def fetch_query(self, store: RecordStore, context: Mapping[str, Any], spec: Spec,
-                          domain: Any, *, order: str | None, limit: int | None,
+    async def fetch_query(self, store: RecordStore, context: Mapping[str, Any],
+                          plan: FetchPlan, domain: Any, *, order: str | None, limit: int | None,
                           offset: int) -> list[int]:
         """Search and read in one call; returns the ids found, in order. Identical
         queries issued together (same model, domain, order, limit, offset, paths and
@@ -152,14 +170,14 @@ class Loader:
             odoo_async.errors.OdooError: the call failed.
         """
         if not self.coalesce or not isinstance(store, PinnedStore):
-            return await self._query(store, context, spec, domain, order=order,
+            return await self._query(store, context, plan, domain, order=order,
                                      limit=limit, offset=offset)
-        key = (id(_shared(store)), spec.key(), repr(domain), order, limit, offset)
+        key = (id(_shared(store)), plan.key, repr(domain), order, limit, offset)
         shared = self._queries.get(key)
         if shared is None:
             stores: list[RecordStore] = [store]
             task: asyncio.Future[list[int]] = asyncio.ensure_future(self._query(
-                _FanOut(stores), context, spec, domain, order=order, limit=limit,
+                _FanOut(stores), context, plan, domain, order=order, limit=limit,
                 offset=offset))
             task.add_done_callback(_retrieve)
             self._queries[key] = (stores, task)
@@ -171,7 +189,7 @@ class Loader:
             stores.append(store)
         return list(await asyncio.shield(task))
 
-    async def _query(self, store: RecordStore, context: Mapping[str, Any], spec: Spec,
+    async def _query(self, store: RecordStore, context: Mapping[str, Any], plan: FetchPlan,
                      domain: Any, *, order: str | None, limit: int | None,
                      offset: int) -> list[int]:
         params: dict[str, Any] = {"domain": domain, "offset": offset}
@@ -179,9 +197,10 @@ class Loader:
             params["limit"] = limit
         if order:
             params["order"] = order
-        answer = await self._web(spec.model, "web_search_read", context=context,
-                                 specification=spec.to_specification(), count_limit=1,
-                                 **params)
+        answer = await self._sent(plan, self._web(
+            plan.model, "web_search_read", context=context,
+            specification=plan.specification, count_limit=1, **params))
+        spec = await plan.spec()
         if answer is _UNAVAILABLE:
             _refuse_options(spec)
             records = await self._call(spec.model, "search_read", context=context,
@@ -194,8 +213,8 @@ class Loader:
 
     # -- ids -------------------------------------------------------------------------
 
-    async def fetch_ids(self, store: RecordStore, context: Mapping[str, Any], spec: Spec,
-                        ids: Sequence[int]) -> None:
+    async def fetch_ids(self, store: RecordStore, context: Mapping[str, Any],
+                        plan: FetchPlan, ids: Sequence[int]) -> None:
         """Read ``ids`` with ``spec`` into ``store``; ids the server did not return are
         marked missing.
 
@@ -203,25 +222,26 @@ class Loader:
             odoo_async.errors.OdooError: the call failed.
         """
         if not ids:
+            await plan.spec()  # a wrong path is an error even with nothing to read
             return
         if not self.coalesce:
-            await self._read_ids(store, context, spec, list(dict.fromkeys(ids)))
+            await self._read_ids(store, context, plan, list(dict.fromkeys(ids)))
             return
-        key = (id(_shared(store)), spec.key())
+        key = (id(_shared(store)), plan.key)
         batch = self._batches.get(key)
         if batch is None or len(batch.ids) >= COALESCE_MAX_IDS:
             batch = self._batches[key] = _Batch()
-            asyncio.get_running_loop().call_soon(self._flush, key, batch, context, spec)
+            asyncio.get_running_loop().call_soon(self._flush, key, batch, context, plan)
         batch.ids.extend(ids)
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         batch.waiters.append((list(ids), waiter, store))
         await waiter
 
     def _flush(self, key: tuple[int, str], batch: _Batch, context: Mapping[str, Any],
-               spec: Spec) -> None:
+               plan: FetchPlan) -> None:
         if self._batches.get(key) is batch:
             del self._batches[key]
-        task = asyncio.ensure_future(self._read_batch(context, spec, batch))
+        task = asyncio.ensure_future(self._read_batch(context, plan, batch))
 
         def done(finished: asyncio.Future[None]) -> None:
             error = None if finished.cancelled() else finished.exception()
@@ -237,7 +257,7 @@ class Loader:
 
         task.add_done_callback(done)
 
-    async def _read_batch(self, context: Mapping[str, Any], spec: Spec, batch: _Batch
+    async def _read_batch(self, context: Mapping[str, Any], plan: FetchPlan, batch: _Batch
                           ) -> None:
         """Read a merged batch into every caller's store; if Odoo refuses it (one
         caller's id is not readable, say), read each caller's ids on their own, so each
@@ -245,7 +265,7 @@ class Loader:
         stores = [store for _, _, store in batch.waiters]
         target = stores[0] if len(stores) == 1 else _FanOut(list(dict.fromkeys(stores)))
         try:
-            await self._read_ids(target, context, spec, list(dict.fromkeys(batch.ids)))
+            await self._read_ids(target, context, plan, list(dict.fromkeys(batch.ids)))
         except ServerError as error:
             if len(batch.waiters) < 2 or is_health_failure(error):
                 raise
@@ -254,7 +274,7 @@ class Loader:
         parts = [(ids, waiter, store) for ids, waiter, store in batch.waiters
                  if not waiter.done()]
         results = await asyncio.gather(
-            *(self._read_ids(store, context, spec, list(dict.fromkeys(ids)))
+            *(self._read_ids(store, context, plan, list(dict.fromkeys(ids)))
               for ids, _, store in parts),
             return_exceptions=True)
         for (_, waiter, _), result in zip(parts, results, strict=True):
@@ -265,10 +285,12 @@ class Loader:
             else:
                 waiter.set_result(None)
 
-    async def _read_ids(self, store: RecordStore, context: Mapping[str, Any], spec: Spec,
-                        ids: list[int]) -> None:
-        records = await self._web(spec.model, "web_read", ids=ids, context=context,
-                                  specification=spec.to_specification())
+    async def _read_ids(self, store: RecordStore, context: Mapping[str, Any],
+                        plan: FetchPlan, ids: list[int]) -> None:
+        records = await self._sent(plan, self._web(plan.model, "web_read", ids=ids,
+                                                   context=context,
+                                                   specification=plan.specification))
+        spec = await plan.spec()
         if records is _UNAVAILABLE:
             _refuse_options(spec)
             records = await self._call(spec.model, "read", ids=ids, context=context,

@@ -9,6 +9,8 @@ from typing import Any, Final
 
 import attrs
 
+from odoo_async.errors import AccessError, OdooError, UnknownModelError
+
 __all__ = ["FIELD_ATTRIBUTES", "FieldInfo", "MetadataCache", "ModelInfo"]
 
 FIELD_ATTRIBUTES: Final = ("type", "string", "relation", "required", "readonly", "selection",
@@ -84,6 +86,9 @@ class ModelInfo:
 
 
 Loader = Callable[[str], Awaitable[Mapping[str, Any]]]
+RelationsLoader = Callable[[list[str]], Awaitable[list[Mapping[str, Any]]]]
+"""Given field names, the relational fields of that name of every model, as
+``ir.model.fields`` rows (``model``, ``name``, ``relation``)."""
 
 
 class MetadataCache:
@@ -93,12 +98,73 @@ class MetadataCache:
     waiting, and neither cancels the call nor fails the other callers.
     """
 
-    def __init__(self, load: Loader, models: dict[str, ModelInfo] | None = None) -> None:
+    def __init__(self, load: Loader, models: dict[str, ModelInfo] | None = None, *,
+                 relations: RelationsLoader | None = None) -> None:
         """``models``: a table shared with other caches of the same server, database
-        and user (metadata loaded by one is known to all)."""
+        and user (metadata loaded by one is known to all). ``relations``: how to learn
+        the models a path goes through in one call (see :meth:`load_chains`)."""
         self._load = load
         self._models: dict[str, ModelInfo] = {} if models is None else models
         self._pending: dict[str, asyncio.Task[ModelInfo]] = {}
+        self._relations = relations
+        self._chain_loads: dict[tuple[str, tuple[tuple[str, ...], ...]],
+                                asyncio.Future[None]] = {}
+
+    async def load_chains(self, model: str, chains: list[tuple[str, ...]]) -> None:
+        """Load the metadata of ``model`` and of every model the ``chains`` of relational
+        fields go through from it, in two round trips whatever their depth: ``model``'s
+        ``fields_get`` together with one ``ir.model.fields`` search for the relations,
+        then every other model's ``fields_get`` at once. A user who may not list fields
+        (Odoo keeps ``ir.model.fields`` to administrators) loads one level per round
+        trip, as without this; a failure here is left for the fetch to meet.
+        """
+        unknown = tuple(sorted({chain for chain in chains if not self._knows(model, chain)}))
+        if not any(len(chain) > 1 for chain in unknown) or self._relations is None:
+            return  # a level or two to learn: no faster than fields_get alone
+        key = (model, unknown)
+        task = self._chain_loads.get(key)
+        if task is None:  # concurrent cold fetches of the same paths share the lookup
+            task = self._chain_loads[key] = asyncio.ensure_future(
+                self._load_chains(model, unknown))
+            task.add_done_callback(lambda _: self._chain_loads.pop(key, None))
+        await asyncio.shield(task)
+
+    async def _load_chains(self, model: str, unknown: tuple[tuple[str, ...], ...]) -> None:
+        root = asyncio.ensure_future(self.get(model))
+        names = sorted({name for chain in unknown for name in chain})
+        relations = self._relations
+        try:
+            rows = [] if relations is None else await relations(names)
+        except OdooError as error:
+            if isinstance(error, (AccessError, UnknownModelError)):
+                self._relations = None  # this user cannot list fields: stop asking
+            rows = []
+        relation = {(str(row.get("model")), str(row.get("name"))): str(row["relation"])
+                    for row in rows if isinstance(row, Mapping) and row.get("relation")}
+        models = {model}
+        for chain in unknown:
+            current = model
+            for name in chain:
+                target = relation.get((current, name))
+                if target is None:
+                    break
+                models.add(target)
+                current = target
+        await asyncio.gather(root, *(self.get(m) for m in sorted(models - {model})),
+                             return_exceptions=True)
+
+    def _knows(self, model: str, chain: tuple[str, ...]) -> bool:
+        """Whether the metadata of every model ``chain`` goes through is loaded."""
+        current = model
+        for name in chain:
+            info = self._models.get(current)
+            if info is None:
+                return False
+            field = info.fields.get(name)
+            if field is None or field.relation is None:
+                return True  # a plain field (or a wrong name, which compiling reports)
+            current = field.relation
+        return current in self._models
 
     def forget(self) -> None:
         """Forget every model's metadata (for this client and the others sharing it):

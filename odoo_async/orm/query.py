@@ -100,10 +100,9 @@ class Query:
             ValueError: no path, or an unknown field (checked before searching).
             odoo_async.errors.OdooError: a call failed.
         """
-        env, spec = await self.env.prepare_fetch(self.model, paths)
-        self.env.check_domain(self.model, self.domain)
+        env, plan = await self.env.prepare_fetch(self.model, paths, self.domain)
         ids = await env.state.loader.fetch_query(
-            env.store, env.context, spec, self.domain, order=self.order_by,
+            env.store, env.context, plan, self.domain, order=self.order_by,
             limit=self.limit_to, offset=self.skip)
         return Recordset(env, self.model, ids)
 
@@ -139,20 +138,19 @@ class Query:
                                                                                   "id asc")):
             raise ValueError("pages()/iterate() read in id order with keyset pagination: "
                              "remove order() and offset() from the query")
-        _, spec = await self.env.prepare_fetch(self.model, paths)
-        self.env.check_domain(self.model, self.domain)
+        _, plan = await self.env.prepare_fetch(self.model, paths, self.domain)
         state, context = self.env.state, self.env.context
         last, left = 0, self.limit_to
         while left is None or left > 0:
             size = page_size if left is None else min(page_size, left)
             store = RecordStore(None)
             ids = await state.loader.fetch_query(
-                store, context, spec, self.domain & (F.id > last), order="id",
+                store, context, plan, self.domain & (F.id > last), order="id",
                 limit=size, offset=0)
             if not ids:
                 return
             if as_dicts:
-                yield dump(store, spec, ids)
+                yield dump(store, await plan.spec(), ids)
             else:
                 yield Recordset(self.env.with_store(store), self.model, ids)
             last = max(ids)

@@ -270,8 +270,8 @@ class Recordset:
             ValueError: no path, or an unknown field (checked before reading records).
             odoo_async.errors.OdooError: a call failed.
         """
-        env, spec = await self.env.prepare_fetch(self._name, paths)
-        await env.state.loader.fetch_ids(env.store, env.context, spec, list(self._ids))
+        env, plan = await self.env.prepare_fetch(self._name, paths)
+        await env.state.loader.fetch_ids(env.store, env.context, plan, list(self._ids))
         if isinstance(env.store, PinnedStore) and isinstance(self.env.store, PinnedStore):
             env.store.shared = self.env.store  # what this recordset held stays readable
         self.env = env  # the values fetched stay readable here, whatever the cache bound

@@ -24,7 +24,8 @@ from odoo_async.errors import FieldNotLoadedError, MissingError
 from odoo_async.orm.cache import MISSING, RecordStore
 from odoo_async.orm.metadata import ModelInfo
 
-__all__ = ["Spec", "compile_known", "compile_paths", "dump"]
+__all__ = ["Spec", "compile_known", "compile_paths", "dump", "relation_chains",
+           "specification_of_paths"]
 
 
 @attrs.frozen
@@ -152,6 +153,38 @@ def _with_options(child: Spec, options: Options) -> Spec:
     """``child`` read with the limit and order a path asked for on its relation."""
     limit, order = options
     return attrs.evolve(child, limit=limit, order=order) if limit or order else child
+
+
+def specification_of_paths(paths: Iterable[str]) -> dict[str, Any]:
+    """The ``web_read`` specification of ``paths`` built without field metadata: every
+    last field of a path asks for its ``display_name``, which Odoo ignores on a plain
+    field, so the answer is the one the compiled :class:`Spec` would get. A cold client
+    sends it while the metadata loads.
+
+    Raises:
+        ValueError: an empty or malformed path, or contradicting options.
+    """
+    result: dict[str, Any] = {}
+    for head, ((limit, order), rests) in _split(paths).items():
+        entry: dict[str, Any] = {
+            "fields": specification_of_paths(rests) if rests else {"display_name": {}}}
+        if limit is not None:
+            entry["limit"] = limit
+        if order:
+            entry["order"] = order
+        result[head] = entry
+    return result
+
+
+def relation_chains(paths: Iterable[str]) -> list[tuple[str, ...]]:
+    """The field names each path goes through, without options: ``"a.b(limit=2).c"``
+    gives ``("a", "b", "c")``. Which of them are relational only metadata can say.
+
+    Raises:
+        ValueError: an empty or malformed path.
+    """
+    return [(head, *rest) for head, (_, rests) in _split(paths).items()
+            for rest in (relation_chains(rests) if rests else [()])]
 
 
 async def compile_paths(model: str, paths: Iterable[str],

@@ -33,7 +33,13 @@ ORDERS: Final[Mapping[str, str]] = {
     "account.move": "date desc, name desc, id desc",
     "account.move.line": "date desc, move_name desc, id",
     "ir.model.data": "module, model, name",
+    "ir.model.fields": "name",
 }
+
+FIELD_TYPES: Final = ("binary", "boolean", "char", "date", "datetime", "float", "html",
+                      "integer", "json", "many2many", "many2one", "many2one_reference",
+                      "monetary", "one2many", "properties", "properties_definition",
+                      "reference", "selection", "text")
 
 # Fields of models the recordings have no ``fields_get`` for.
 EXTRA_MODELS: Final[Mapping[str, Mapping[str, Mapping[str, Any]]]] = {
@@ -47,6 +53,18 @@ EXTRA_MODELS: Final[Mapping[str, Mapping[str, Mapping[str, Any]]]] = {
         "model": {"type": "char", "string": "Model Name", "required": True},
         "res_id": {"type": "many2one_reference", "string": "Record ID"},
         "noupdate": {"type": "boolean", "string": "Non Updatable"},
+    },
+    # Read-only here: one row per field of every model the fake knows (seeded).
+    "ir.model.fields": {
+        "name": {"type": "char", "string": "Field Name", "required": True},
+        "model": {"type": "char", "string": "Model Name", "required": True},
+        "field_description": {"type": "char", "string": "Field Label", "required": True},
+        "ttype": {"type": "selection", "string": "Field Type", "required": True,
+                  "selection": [[t, t] for t in FIELD_TYPES]},
+        "relation": {"type": "char", "string": "Related Model"},
+        "required": {"type": "boolean", "string": "Required"},
+        "readonly": {"type": "boolean", "string": "Readonly"},
+        "store": {"type": "boolean", "string": "Stored"},
     },
 }
 

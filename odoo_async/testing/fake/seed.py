@@ -40,6 +40,19 @@ def _complete(db: Database, rules: Rules, model: str, row: Record) -> Record:
     return {**{k: v for k, v in defaults.items() if k not in row}, **row}
 
 
+def _describe_fields(db: Database, schema: Schema) -> None:
+    """One ``ir.model.fields`` row per field of every model, as Odoo lists them."""
+    table = db["ir.model.fields"]
+    for model in schema.models.values():
+        for field in model.fields.values():
+            table.insert({"name": field.name, "model": model.name, "ttype": field.type,
+                          "field_description": field.string,
+                          "relation": field.relation or False,
+                          "required": field.required, "readonly": field.readonly,
+                          "store": field.store,
+                          "display_name": f"{field.string} ({model.name})"})
+
+
 def seed(schema: Schema, users: list[FakeUser], *, demo: bool = True) -> Database:
     """A database with the demo records (when ``demo``), the users and what they need."""
     db = Database(schema)
@@ -80,6 +93,7 @@ def seed(schema: Schema, users: list[FakeUser], *, demo: bool = True) -> Databas
             if row["id"] not in db[model]:
                 full = {**row, "display_name": row["name"], "active": True}
                 db[model].insert(_complete(db, rules, model, full), record_id=row["id"])
+    _describe_fields(db, schema)
     for user in users:
         db["res.users"].update(user.uid, {"login": user.login, "partner_id": user.partner_id,
                                           "lang": user.lang, "tz": user.tz or False,

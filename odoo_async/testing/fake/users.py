@@ -24,12 +24,14 @@ BOT_RIGHTS: Final[Mapping[str, str]] = {
     "sale.advance.payment.inv": "rwcu",
     "account.move": "r",
     "ir.config_parameter": "",
+    "ir.model.fields": "",
     "res.users": "r",
 }
 """A plain internal user: reads most models, edits contacts and sales, no settings."""
 
 # Groups Odoo names in access errors, as recorded; others fall back to the admin role.
-GROUPS: Final[Mapping[str, str]] = {"res.users": "Access Rights"}
+GROUPS: Final[Mapping[str, str]] = {"res.users": "Access Rights",
+                                    "ir.model.fields": "Access Rights"}
 DEFAULT_GROUP: Final = "Role / Administrator"
 
 

@@ -1,0 +1,190 @@
+"""The first fetch on a cold client: at most one round trip more than on a warm one.
+
+The fake Odoo answers in process here, in lockstep rounds: every call sent while a round
+is open waits, then all are answered at once. The number of rounds a fetch needs is its
+latency in round trips, measured without any clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
+import pytest
+
+from odoo_async import Client
+from odoo_async.errors import error_from_odoo
+from odoo_async.testing import FakeOdoo
+from odoo_async.testing.fake.protocol import CallError, execute
+from odoo_async.testing.fake.users import FakeUser
+from odoo_async.testing.transport import MockCall, MockTransport
+
+T = TypeVar("T")
+
+DEEP = "sale_order_ids.order_line.product_id.categ_id"
+
+
+class Lockstep:
+    """A transport onto ``fake`` (in process, as ``user``) that answers in rounds."""
+
+    def __init__(self, fake: FakeOdoo, user: FakeUser) -> None:
+        self.fake, self.user = fake, user
+        self.rounds: list[list[str]] = []
+        self._waiting: list[tuple[MockCall, asyncio.Future[None]]] = []
+        self.transport = MockTransport(self._answer)
+
+    async def _answer(self, call: MockCall) -> Any:
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((call, turn))
+        await turn
+        kwargs = dict(call.payload)
+        ids, context = kwargs.pop("ids", None), kwargs.pop("context", None)
+        try:
+            return await execute(self.fake, self.user, call.model, call.method, kwargs,
+                                 ids=ids, context=context)
+        except CallError as error:
+            raise error_from_odoo({"name": error.name, "message": error.message,
+                                   "arguments": error.arguments, "context": {}},
+                                  status=error.status, model=call.model,
+                                  method=call.method) from None
+
+    @staticmethod
+    async def _let_ready_tasks_run() -> None:
+        # In process, with no I/O: every call that can leave now reaches the transport
+        # within a bounded number of event-loop turns.
+        for _ in range(100):
+            await asyncio.sleep(0)
+
+    async def run(self, work: Awaitable[T]) -> T:
+        """Run ``work``, answering its calls round by round; ``self.rounds`` lists them."""
+        self.rounds = []
+        task = asyncio.ensure_future(work)
+        while True:
+            await self._let_ready_tasks_run()
+            if task.done():
+                return task.result()
+            assert self._waiting, "the fetch waits on something that is not a call"
+            batch, self._waiting = self._waiting, []
+            self.rounds.append(sorted(f"{c.model}.{c.method}" for c, _ in batch))
+            for _, turn in batch:
+                turn.set_result(None)
+
+
+@pytest.fixture
+async def fake() -> Any:
+    async with FakeOdoo() as server:
+        yield server
+
+
+def _client(lockstep: Lockstep) -> Client:
+    return Client("https://odoo.test", "k" * 40, transport=lockstep.transport)
+
+
+async def test_a_deep_path_on_a_cold_client_costs_one_round_trip_more_than_warm(
+        fake: FakeOdoo) -> None:
+    lockstep = Lockstep(fake, fake.admin)
+    async with _client(lockstep) as client:
+        query = client["res.partner"].search([("sale_order_ids", "!=", False)]).order("id")
+        cold = await lockstep.run(query.fetch("name", DEEP))
+        assert len(lockstep.rounds) == 2, lockstep.rounds
+        first, second = lockstep.rounds
+        # the request itself leaves in the first round, with the metadata it needs
+        assert "res.partner.web_search_read" in first
+        assert "ir.model.fields.search_read" in first
+        assert "res.partner.fields_get" in first
+        assert second == ["product.category.fields_get", "product.product.fields_get",
+                          "sale.order.fields_get", "sale.order.line.fields_get"]
+
+        warm = await lockstep.run(query.fetch("name", DEEP))
+        assert lockstep.rounds == [["res.partner.web_search_read"]]
+        assert cold.ids == warm.ids
+        assert cold.ids
+        assert cold.to_dicts("name", DEEP) == warm.to_dicts("name", DEEP)
+        # stored by the compiled spec: readable through the recordsets, no call
+        assert cold.mapped(DEEP).ids == warm.mapped(DEEP).ids
+        assert cold.mapped(DEEP).ids
+
+
+async def test_a_user_who_may_not_list_fields_loads_level_by_level_and_stops_asking(
+        fake: FakeOdoo) -> None:
+    lockstep = Lockstep(fake, fake.bot)
+    async with _client(lockstep) as client:
+        records = await lockstep.run(
+            client["res.partner"].search([("sale_order_ids", "!=", False)]).fetch(DEEP))
+        assert records.mapped(DEEP).ids
+        # the request still leaves at once; the levels cost a round each
+        assert "res.partner.web_search_read" in lockstep.rounds[0]
+        assert len(lockstep.rounds) == 5  # res.partner and four comodels, one by one
+        client.env.reload_metadata()
+        await lockstep.run(client["sale.order"].search([]).limit(1).fetch(
+            "order_line.product_id.categ_id.name"))
+        asked = [name for round_ in lockstep.rounds for name in round_]
+        assert "ir.model.fields.search_read" not in asked  # refused once: not asked again
+
+
+async def test_a_wrong_field_on_a_cold_client_is_reported_locally_with_close_names(
+        fake: FakeOdoo) -> None:
+    lockstep = Lockstep(fake, fake.admin)
+    async with _client(lockstep) as client:
+        with pytest.raises(ValueError, match=r"sale.order.line has no field 'prodcut_id'"
+                                             r".*did you mean 'product_id'"):
+            await lockstep.run(client["res.partner"].search([]).fetch(
+                "sale_order_ids.order_line.prodcut_id.name"))
+    lockstep = Lockstep(fake, fake.admin)
+    async with _client(lockstep) as client:
+        with pytest.raises(ValueError, match=r"res.partner has no field 'nmae'"):
+            await lockstep.run(client["res.partner"].search([("nmae", "=", "x")]).fetch(
+                "name"))
+    lockstep = Lockstep(fake, fake.admin)
+    async with _client(lockstep) as client:
+        with pytest.raises(ValueError, match=r"res.partner has no field 'nmae'"):
+            await lockstep.run(client["res.partner"].browse([]).fetch("nmae"))
+
+
+async def test_a_malformed_path_is_refused_before_anything_is_sent(fake: FakeOdoo) -> None:
+    lockstep = Lockstep(fake, fake.admin)
+    async with _client(lockstep) as client:
+        with pytest.raises(ValueError, match="invalid field path"):
+            await lockstep.run(client["res.partner"].search([]).fetch("country_id..name"))
+        assert lockstep.rounds == []
+
+
+async def test_cold_browse_fetch_and_pages_read_the_same_values_as_warm(
+        fake: FakeOdoo) -> None:
+    lockstep = Lockstep(fake, fake.admin)
+    async with _client(lockstep) as client:
+        cold = await lockstep.run(client["res.partner"].browse([3, 7]).fetch(
+            "name", "country_id.code", "child_ids(limit=1).email"))
+        assert len(lockstep.rounds) == 2  # res.partner and its comodels: one level each
+        assert "res.partner.web_read" in lockstep.rounds[0]
+        rows = cold.to_dicts("name", "country_id.code", "child_ids.email")
+        warm = await lockstep.run(client["res.partner"].browse([3, 7]).refresh(
+            "name", "country_id.code", "child_ids(limit=1).email"))
+        assert warm.to_dicts("name", "country_id.code", "child_ids.email") == rows
+
+    lockstep = Lockstep(fake, fake.admin)
+    async with _client(lockstep) as client:
+        async def scan() -> list[list[dict[str, Any]]]:
+            return [page async for page in client["res.partner"].search(
+                [("id", "in", [3, 7])]).pages("name", "country_id.code", as_dicts=True)]
+        pages = await lockstep.run(scan())
+        assert [[row["name"] for row in page] for page in pages] == [
+            [r["name"] for r in rows]]
+        assert [row["country_id"] for row in pages[0]] == [r["country_id"] for r in rows]
+
+
+async def test_concurrent_cold_fetches_share_every_call(fake: FakeOdoo) -> None:
+    lockstep = Lockstep(fake, fake.admin)
+    async with _client(lockstep) as client:
+        query = client["res.partner"].search([("sale_order_ids", "!=", False)])
+
+        async def handlers() -> list[list[int]]:
+            found = await asyncio.gather(*(query.fetch("name", DEEP) for _ in range(50)))
+            return [records.ids for records in found]
+
+        results = await lockstep.run(handlers())
+        assert len({tuple(ids) for ids in results}) == 1
+        assert lockstep.rounds[0] == ["ir.model.fields.search_read", "res.partner.fields_get",
+                                      "res.partner.web_search_read"]
+        assert len(lockstep.rounds) == 2
