@@ -87,7 +87,9 @@ class InFlightLimit:
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise ValueError(f"max_in_flight must be an int >= 1, got {limit!r}")
         self.limit = limit
-        self._semaphore = anyio.Semaphore(limit)
+        # fast_acquire: an uncontended call does not yield to the event loop (one loop
+        # iteration per call saved); waiters still get their turn in FIFO order
+        self._semaphore = anyio.Semaphore(limit, fast_acquire=True)
 
     async def __aenter__(self) -> None:
         await self._semaphore.acquire()

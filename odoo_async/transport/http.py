@@ -18,7 +18,7 @@ from typing import Any, Final
 
 import aiohttp
 import attrs
-from multidict import CIMultiDict
+from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from odoo_async._version import __version__
@@ -234,6 +234,8 @@ class HttpSession:
                 failure = ClientClosedError(
                     "the client was closed while the call was in flight", interrupted=True)
             raise failure
+        if not logger.isEnabledFor(logging.DEBUG):
+            return answer
         elapsed_ms = (time.perf_counter() - started) * 1000
         logger.debug(
             "%s %s -> %s in %.1f ms, %d bytes",
@@ -342,8 +344,10 @@ async def _read_body(response: aiohttp.ClientResponse, limit: int | None,
 _DROPPED_HEADERS: Final = frozenset({"set-cookie"})
 
 
-def _safe_headers(headers: Any) -> Mapping[str, str]:
+def _safe_headers(headers: CIMultiDictProxy[str]) -> Mapping[str, str]:
     """Response headers without cookies (Odoo sends a session cookie on some routes)."""
+    if "Set-Cookie" not in headers:
+        return headers  # aiohttp's read-only view: nothing to drop, nothing to copy
     return CIMultiDict(
         (key, value) for key, value in headers.items() if key.lower() not in _DROPPED_HEADERS
     )

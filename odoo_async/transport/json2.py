@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ssl as ssl_module
 from collections.abc import Mapping
 from typing import Any, Final
@@ -123,6 +124,11 @@ class Json2Transport:
             headers["X-Odoo-Database"] = self._database
         return RequestHeaders(headers, self._api_key)
 
+    @functools.cached_property
+    def _call_headers(self) -> RequestHeaders:
+        """The headers of every call (built once: they never change)."""
+        return self._headers(with_body=True)
+
     async def call(self, model: str, method: str, payload: Mapping[str, Any]) -> Any:
         """POST the call and return the decoded result.
 
@@ -141,7 +147,7 @@ class Json2Transport:
             await self._http.request(
                 "POST",
                 url,
-                headers=self._headers(with_body=True),
+                headers=self._call_headers,
                 body=_json.dumps(dict(payload)),
                 model=model,
                 odoo_method=method,
