@@ -90,9 +90,12 @@ async def test_records_to_plain_data_and_cache_control(fake_odoo: FakeOdoo) -> N
         with pytest.raises(FieldNotLoadedError):
             _ = again.name
         assert partner.name == "Acme Corporation"  # ... what a fetch returned stays
-        odoo["res.partner"].invalidate([9])  # "these changed": every copy is dropped
+        await again.fetch("name")
+        odoo["res.partner"].invalidate([9])  # "these changed": the shared cache forgets
         with pytest.raises(FieldNotLoadedError):
-            _ = partner.name
+            _ = odoo["res.partner"].browse(9).name
+        assert partner.name == "Acme Corporation"  # fetched recordsets are snapshots
+        assert (await partner.refresh()).name == "Acme Corporation"
 
 
 async def test_domain_field_names_are_checked_locally(fake_odoo: FakeOdoo) -> None:

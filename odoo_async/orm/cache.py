@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import collections
 import json
-import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
@@ -167,8 +166,11 @@ class RecordStore:
 class PinnedStore(RecordStore):
     """The values one fetch returned, kept for the recordsets it returned whatever the
     cache's bound (as a Django QuerySet keeps its results), in front of the shared store
-    they are also written to. Reads fall back to the shared store; invalidations reach
-    both (the client's :class:`RecordCache` knows every live pinned store)."""
+    they are also written to. Reads fall back to the shared store.
+
+    It is a snapshot: a write elsewhere (another request handler's) does not take its
+    values away; a write through a recordset drops that recordset's own values for the
+    records written (see :meth:`RecordCache.forget_records`)."""
 
     def __init__(self, shared: RecordStore | None,
                  changed_since_fetch: Callable[[str, int], bool] = lambda *_: False) -> None:
@@ -187,6 +189,23 @@ class PinnedStore(RecordStore):
         """Fields known here or in the shared store."""
         own = super().fields(model, record_id)
         return own | self.shared.fields(model, record_id) if self.shared is not None else own
+
+    def absorb(self, other: RecordStore) -> None:
+        """Keep what ``other`` (a pinned store) holds of its own too, for fields this store
+        has not read itself: a refetched recordset keeps what it held before, a union
+        what each side held, without chaining stores."""
+        if not isinstance(other, PinnedStore) or other is self:
+            return
+        for key, values in other._values.items():
+            mine = self._values.get(key)
+            if key in self._missing:
+                continue
+            if mine is None:
+                RecordStore.update(self, *key, values)
+            else:
+                mine.update({k: v for k, v in values.items() if k not in mine})
+        for key in other._missing - self._values.keys():
+            self._missing.add(key)
 
     def update(self, model: str, record_id: int, values: Mapping[str, Any]) -> None:
         """Keep the values here, and in the shared store unless the record was changed
@@ -222,7 +241,6 @@ class RecordCache:
         self.max_records = max_records
         self._budget = _Budget(max_records)
         self._stores: dict[str, RecordStore] = {}
-        self._pinned: weakref.WeakSet[PinnedStore] = weakref.WeakSet()
         self.generation = 0
         self._stamps: collections.OrderedDict[Key, int] = collections.OrderedDict()
         self._model_stamps: dict[str, int] = {}
@@ -255,11 +273,9 @@ class RecordCache:
         """A store for one fetch's results, in front of the store for ``context`` (alone
         when caching is disabled); invalidations reach it while it lives."""
         since = self.generation
-        pinned = PinnedStore(self.store(context) if self.enabled else None,
-                             lambda model, record_id: self.changed_since(model, record_id,
-                                                                         since))
-        self._pinned.add(pinned)
-        return pinned
+        return PinnedStore(self.store(context) if self.enabled else None,
+                           lambda model, record_id: self.changed_since(model, record_id,
+                                                                       since))
 
     def store(self, context: Mapping[str, Any]) -> RecordStore:
         """The store for ``context`` (a fresh private one when caching is disabled)."""
@@ -276,14 +292,12 @@ class RecordCache:
 
     def invalidate(self, model: str, ids: Iterable[int] | None = None,
                    fields: Iterable[str] | None = None) -> None:
-        """Forget values in every context."""
+        """Forget values in every context (fetched recordsets keep their snapshots)."""
         ids = None if ids is None else list(ids)
         fields = None if fields is None else list(fields)
         self._stamp(model, ids)
         for store in self._stores.values():
             store.invalidate(model, ids, fields)
-        for pinned in list(self._pinned):
-            RecordStore.invalidate(pinned, model, ids, fields)
 
     def mark_missing(self, model: str, ids: Iterable[int]) -> None:
         """Remember records as deleted in every context."""
@@ -291,8 +305,22 @@ class RecordCache:
         self._stamp(model, ids)
         for store in self._stores.values():
             store.mark_missing(model, ids)
-        for pinned in list(self._pinned):
-            RecordStore.mark_missing(pinned, model, ids)
+
+    def forget_records(self, store: RecordStore, model: str, ids: Iterable[int], *,
+                       deleted: bool = False) -> None:
+        """Records were written (``deleted``: unlinked) through a recordset reading
+        ``store``: drop their values everywhere they are shared, and in ``store`` itself
+        (the writer's own snapshot); other recordsets keep theirs."""
+        ids = list(ids)
+        if deleted:
+            self.mark_missing(model, ids)
+        else:
+            self.invalidate(model, ids)
+        if isinstance(store, PinnedStore):
+            if deleted:
+                RecordStore.mark_missing(store, model, ids)
+            else:
+                RecordStore.invalidate(store, model, ids)
 
     def clear(self) -> None:
         """Forget everything (recordsets already fetched keep their own values)."""

@@ -144,8 +144,9 @@ class Model:
         return self.browse(int(found[0]["res_id"]))
 
     def invalidate(self, ids: Iterable[int] | None = None) -> None:
-        """Forget the cached values of this model's records (``ids``, or all of them);
-        the next reads fetch again. No I/O."""
+        """Forget the shared cached values of this model's records (``ids``, or all of
+        them): the next fetches read them again. Recordsets already fetched keep their
+        snapshot (``refresh()`` reads it again). No I/O."""
         self.env.state.cache.invalidate(self.name, None if ids is None else list(ids))
 
     async def fields(self) -> Mapping[str, FieldInfo]:

@@ -44,7 +44,8 @@ class RecordMethod(MethodProxy):
         try:
             return await records.env.call(records._name, self._name, ids=records.ids, **params)
         finally:
-            records.env.state.cache.invalidate(records._name, records.ids)
+            records.env.state.cache.forget_records(records.env.store, records._name,
+                                                   records.ids)
 
     def __repr__(self) -> str:
         return f"<method {self._records._name}.{self._name} of {self._records!r}>"
@@ -129,7 +130,15 @@ class Recordset:
         return other
 
     def __or__(self, other: Recordset) -> Recordset:
-        return self._new([*self._ids, *self._same_model(other)._ids])
+        ids = [*self._ids, *self._same_model(other)._ids]
+        mine, theirs = self.env.store, other.env.store
+        if not isinstance(theirs, PinnedStore) or theirs is mine or not other._ids:
+            return self._new(ids)
+        # both sides' fetched values stay readable on the union, whatever the cache bound
+        pinned = self.env.state.cache.pin(self.env.context)
+        pinned.absorb(mine)
+        pinned.absorb(theirs)
+        return Recordset(self.env.with_store(pinned), self._name, ids)
 
     def __and__(self, other: Recordset) -> Recordset:
         theirs = set(self._same_model(other)._ids)
@@ -272,8 +281,8 @@ class Recordset:
         """
         env, plan = await self.env.prepare_fetch(self._name, paths)
         await env.state.loader.fetch_ids(env.store, env.context, plan, list(self._ids))
-        if isinstance(env.store, PinnedStore) and isinstance(self.env.store, PinnedStore):
-            env.store.shared = self.env.store  # what this recordset held stays readable
+        if isinstance(env.store, PinnedStore):
+            env.store.absorb(self.env.store)  # what this recordset held stays readable
         self.env = env  # the values fetched stay readable here, whatever the cache bound
         return self
 
@@ -318,7 +327,7 @@ class Recordset:
         try:
             await self.env.call(self._name, "write", ids=self.ids, vals=vals)
         finally:
-            self.env.state.cache.invalidate(self._name, self._ids)
+            self.env.state.cache.forget_records(self.env.store, self._name, self._ids)
         return True
 
     async def unlink(self) -> bool:
@@ -333,10 +342,11 @@ class Recordset:
             return True
         try:
             await self.env.call(self._name, "unlink", ids=self.ids)
-        except OutcomeUnknownError:
-            self.env.state.cache.invalidate(self._name, self._ids)  # gone or not: unknown
+        except OutcomeUnknownError:  # gone or not: unknown
+            self.env.state.cache.forget_records(self.env.store, self._name, self._ids)
             raise
-        self.env.state.cache.mark_missing(self._name, self._ids)
+        self.env.state.cache.forget_records(self.env.store, self._name, self._ids,
+                                            deleted=True)
         return True
 
     async def copy(self, default: Mapping[str, Any] | None = None) -> Recordset:

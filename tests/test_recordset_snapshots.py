@@ -1,0 +1,62 @@
+"""A fetched recordset is a snapshot: what its fetch read stays readable on it, however
+often it is fetched again, whatever other code writes, and on unions of such recordsets."""
+
+from __future__ import annotations
+
+import pytest
+
+from odoo_async import Client
+from odoo_async.errors import FieldNotLoadedError
+from odoo_async.orm.cache import PinnedStore
+from odoo_async.testing import FakeOdoo
+
+
+async def test_fetching_the_same_recordset_again_and_again_does_not_chain_stores(
+        fake_odoo: FakeOdoo) -> None:
+    async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
+        partners = await odoo["res.partner"].search([]).order("id").limit(5).fetch("name")
+        for _ in range(1500):  # a module-level recordset refreshed on every request
+            await partners.refresh()
+        store = partners.env.store
+        assert isinstance(store, PinnedStore)
+        assert not isinstance(store.shared, PinnedStore)  # one store, not 1500 in a row
+        await partners.fetch("email")
+        assert [p.name for p in partners]  # what it held before stays, with the new field
+        assert len([p.email for p in partners]) == 5
+
+
+async def test_a_write_elsewhere_does_not_take_values_from_a_fetched_recordset(
+        fake_odoo: FakeOdoo) -> None:
+    async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
+        shown = await odoo["res.partner"].browse([9, 10]).fetch("name", "comment")
+        writer = odoo["res.partner"].browse(9)
+        await writer.write({"comment": "changed by another request"})
+        # another request handler's snapshot keeps what it read ...
+        assert shown.to_dicts("name", "comment")[0]["comment"] != "changed by another request"
+        # ... the shared cache forgot it, so the next fetch reads the new value
+        with pytest.raises(FieldNotLoadedError):
+            _ = odoo["res.partner"].browse(9).comment
+        fresh = await odoo["res.partner"].browse(9).fetch("comment")
+        assert fresh.comment == "changed by another request"
+
+        # the recordset that wrote drops its own values for the records written
+        mine = await odoo["res.partner"].browse(10).fetch("name")
+        await mine.write({"name": "Renamed"})
+        with pytest.raises(FieldNotLoadedError):
+            _ = mine.name
+        assert (await mine.refresh()).name == "Renamed"
+
+
+async def test_a_union_keeps_what_each_side_fetched_past_the_cache_bound(
+        fake_odoo: FakeOdoo) -> None:
+    async with Client(fake_odoo.url, fake_odoo.api_key, cache_max_records=2) as odoo:
+        Partner = odoo["res.partner"]
+        first = await Partner.search([]).order("id").limit(5).fetch("name")
+        second = await Partner.search([]).order("id desc").limit(5).fetch("name")
+        both = first | second
+        assert len(both) == 10
+        assert both.mapped("name") == [*first.mapped("name"), *second.mapped("name")]
+        collected = Partner.browse([])
+        for record in second:
+            collected |= record  # Odoo's accumulate-in-a-loop idiom
+        assert collected.mapped("name") == second.mapped("name")
