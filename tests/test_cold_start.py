@@ -188,3 +188,28 @@ async def test_concurrent_cold_fetches_share_every_call(fake: FakeOdoo) -> None:
         assert lockstep.rounds[0] == ["ir.model.fields.search_read", "res.partner.fields_get",
                                       "res.partner.web_search_read"]
         assert len(lockstep.rounds) == 2
+
+
+async def test_a_reference_field_read_cold_is_stored_as_warm() -> None:
+    """Odoo's web_read answers a reference field asked with sub-fields as a dict: the cold
+    answer cannot be stored as the field's value, so the request goes again."""
+    fields = {"id": {"type": "integer"}, "display_name": {"type": "char"},
+              "name": {"type": "char"}, "res_ref": {"type": "reference", "string": "Ref"}}
+
+    def odoo(call: MockCall) -> Any:
+        if call.method == "fields_get":
+            return fields
+        spec = call.params["specification"]
+        ref: Any = "res.partner,9"
+        if "fields" in spec.get("res_ref", {}):  # what addons/web/models/models.py does
+            ref = {"id": {"id": 9, "model": "res.partner"}, "display_name": "Acme"}
+        return [{"id": 1, "name": "Contract", "res_ref": ref}]
+
+    transport = MockTransport(odoo)
+    async with Client("https://odoo.test", "k" * 40, transport=transport) as client:
+        cold = await client["ir.attachment"].browse(1).fetch("name", "res_ref")
+        assert cold.res_ref == "res.partner,9"
+        assert sorted(c.method for c in transport.calls) == ["fields_get", "web_read", "web_read"]
+        warm = await client["ir.attachment"].browse(1).refresh("name", "res_ref")
+        assert warm.res_ref == "res.partner,9"
+        assert [c.method for c in transport.calls][3:] == ["web_read"]

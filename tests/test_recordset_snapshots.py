@@ -60,3 +60,18 @@ async def test_a_union_keeps_what_each_side_fetched_past_the_cache_bound(
         for record in second:
             collected |= record  # Odoo's accumulate-in-a-loop idiom
         assert collected.mapped("name") == second.mapped("name")
+
+
+async def test_reloading_metadata_leaves_fetched_recordsets_readable(
+        fake_odoo: FakeOdoo) -> None:
+    async with Client(fake_odoo.url, fake_odoo.api_key) as one, \
+            Client(fake_odoo.url, fake_odoo.api_key) as other:
+        partners = await one["res.partner"].search([]).order("id").limit(2).fetch(
+            "name", "country_id")
+        names = partners.mapped("name")
+        other.env.reload_metadata()  # a module was installed: shared by both clients
+        assert partners[0].name == names[0]  # a value, not a method proxy
+        assert [row["name"] for row in partners.to_dicts("name")] == names
+        calls = one.stats.calls
+        await one["res.partner"].browse(partners.ids).fetch("name")
+        assert one.stats.calls - calls == 2  # fields_get asked again, then web_read

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from odoo_async.domain import Domain
 from odoo_async.errors import FieldNotLoadedError
 from odoo_async.orm.cache import PinnedStore, RecordCache, RecordStore
 from odoo_async.orm.fetchplan import FetchPlan
 from odoo_async.orm.loader import Loader
-from odoo_async.orm.metadata import FIELD_ATTRIBUTES, RELATIONAL, MetadataCache, ModelInfo
+from odoo_async.orm.metadata import (
+    FIELD_ATTRIBUTES,
+    RELATIONAL,
+    MetadataCache,
+    ModelInfo,
+    SharedModels,
+)
 from odoo_async.orm.model import Model
 from odoo_async.orm.spec import Spec, compile_known, compile_paths, relation_chains
 from odoo_async.transport.base import validate_model
@@ -29,23 +35,27 @@ def attach(client: Client) -> Environment:
     return Environment(client, OrmState(client, **client.recordset_settings))
 
 
-_METADATA: dict[tuple[str, str | None, int], dict[str, ModelInfo]] = {}
+_METADATA: dict[tuple[str, str | None, int], SharedModels] = {}
 """Field metadata by server, database and user (``fields_get`` depends on the user's
 rights), shared by every client of this process that talks JSON-2 over HTTP: a job or a
 web app that makes a new client reuses what an earlier one loaded. Clients on a transport
 of their own (a test double) keep theirs. Dropped when it reaches 64 entries."""
 
 
-def _shared_metadata(client: Client) -> dict[str, ModelInfo]:
+def _shared_metadata(client: Client) -> SharedModels | None:
     if not isinstance(client.transport, Json2Transport):
-        return {}
+        return None
     key = (client.url, client.database, client.key_identity)
-    table = _METADATA.get(key)
-    if table is None:
+    tables = _METADATA.get(key)
+    if tables is None:
         if len(_METADATA) >= 64:
             _METADATA.clear()
-        table = _METADATA[key] = {}
-    return table
+        tables = _METADATA[key] = SharedModels()
+    return tables
+
+
+_SHAPED_BY_SUB_FIELDS: Final = frozenset({"reference", "many2one_reference", "properties"})
+"""Non-relational fields whose ``web_read`` answer changes when sub-fields are asked."""
 
 
 class OrmState:
@@ -195,12 +205,26 @@ class Environment:
         return self.with_store(self.state.cache.pin(self.context)), plan
 
     async def _compile(self, model: str, paths: tuple[str, ...], domain: Domain | None
-                       ) -> Spec:
+                       ) -> tuple[Spec, bool]:
         await self.state.metadata.load_chains(model, relation_chains(paths))
         spec = await compile_paths(model, paths, self.model_info)
         if domain is not None:
             self.check_domain(model, domain)
-        return spec
+        return spec, self._plain_leaves_only(spec)
+
+    def _plain_leaves_only(self, spec: Spec) -> bool:
+        """Whether Odoo answers every field ``spec`` reads without sub-fields the same
+        with sub-fields asked (it does, except for reference and properties fields)."""
+        info = self.state.metadata.describe(spec.model)
+        for name, child in spec.fields.items():
+            if child is not None:
+                if not self._plain_leaves_only(child):
+                    return False
+                continue
+            field = info.fields.get(name) if info is not None else None
+            if field is None or field.type in _SHAPED_BY_SUB_FIELDS:
+                return False
+        return True
 
     async def model_info(self, model: str) -> ModelInfo:
         """The fields of ``model`` (one ``fields_get`` per client and model).

@@ -28,7 +28,7 @@ class FetchPlan:
     """
 
     def __init__(self, model: str, specification: Mapping[str, Any],
-                 spec: Spec | asyncio.Future[Spec]) -> None:
+                 spec: Spec | asyncio.Future[tuple[Spec, bool]]) -> None:
         self.model = model
         self.specification = specification
         self._spec = spec
@@ -42,8 +42,11 @@ class FetchPlan:
 
     @classmethod
     def pending(cls, model: str, paths: Sequence[str],
-                compiling: asyncio.Future[Spec]) -> FetchPlan:
-        """A plan sent before ``compiling`` (the spec of ``paths``) is done.
+                compiling: asyncio.Future[tuple[Spec, bool]]) -> FetchPlan:
+        """A plan sent before ``compiling`` is done: the spec of ``paths``, and whether
+        the answer to the specification built without metadata can be stored with it
+        (not when a path ends on a field whose answer that specification changes: a
+        reference or a properties field).
 
         Raises:
             ValueError: a malformed path (checked at once, without metadata).
@@ -61,7 +64,20 @@ class FetchPlan:
         """
         if isinstance(self._spec, Spec):
             return self._spec
-        return await asyncio.shield(self._spec)
+        spec, _ = await asyncio.shield(self._spec)
+        return spec
+
+    async def answer_fits(self) -> bool:
+        """Whether the answer to :attr:`specification` can be stored with :meth:`spec`
+        (else the request is sent again with the compiled spec's specification).
+
+        Raises:
+            ValueError, odoo_async.errors.OdooError: as :meth:`spec`.
+        """
+        if isinstance(self._spec, Spec):
+            return True
+        _, fits = await asyncio.shield(self._spec)
+        return fits
 
     async def check(self) -> None:
         """Raise the local error of a wrong path or domain, if there is one: called when
@@ -77,7 +93,7 @@ class FetchPlan:
             return
 
 
-def _retrieve(future: asyncio.Future[Spec]) -> None:
+def _retrieve(future: asyncio.Future[tuple[Spec, bool]]) -> None:
     """Mark a failure retrieved: the request's own failure may be what the caller sees."""
     if not future.cancelled():
         future.exception()

@@ -201,6 +201,10 @@ class Loader:
             plan.model, "web_search_read", context=context,
             specification=plan.specification, count_limit=1, **params))
         spec = await plan.spec()
+        if answer is not _UNAVAILABLE and not await plan.answer_fits():
+            answer = await self._call(spec.model, "web_search_read", context=context,
+                                      specification=spec.to_specification(),
+                                      count_limit=1, **params)
         if answer is _UNAVAILABLE:
             _refuse_options(spec)
             records = await self._call(spec.model, "search_read", context=context,
@@ -291,6 +295,9 @@ class Loader:
                                                    context=context,
                                                    specification=plan.specification))
         spec = await plan.spec()
+        if records is not _UNAVAILABLE and not await plan.answer_fits():
+            records = await self._call(spec.model, "web_read", ids=ids, context=context,
+                                       specification=spec.to_specification())
         if records is _UNAVAILABLE:
             _refuse_options(spec)
             records = await self._call(spec.model, "read", ids=ids, context=context,

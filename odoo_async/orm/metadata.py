@@ -11,7 +11,7 @@ import attrs
 
 from odoo_async.errors import AccessError, OdooError, UnknownModelError
 
-__all__ = ["FIELD_ATTRIBUTES", "FieldInfo", "MetadataCache", "ModelInfo"]
+__all__ = ["FIELD_ATTRIBUTES", "FieldInfo", "MetadataCache", "ModelInfo", "SharedModels"]
 
 FIELD_ATTRIBUTES: Final = ("type", "string", "relation", "required", "readonly", "selection",
                            "digits", "currency_field")
@@ -85,6 +85,15 @@ class ModelInfo:
         return info
 
 
+@attrs.define
+class SharedModels:
+    """Metadata tables that several caches may share: ``fresh`` (loaded and current),
+    ``stale`` (forgotten by ``forget()``, kept for reading recordsets fetched before)."""
+
+    fresh: dict[str, ModelInfo] = attrs.Factory(dict)
+    stale: dict[str, ModelInfo] = attrs.Factory(dict)
+
+
 Loader = Callable[[str], Awaitable[Mapping[str, Any]]]
 RelationsLoader = Callable[[list[str]], Awaitable[list[Mapping[str, Any]]]]
 """Given field names, the relational fields of that name of every model, as
@@ -98,13 +107,15 @@ class MetadataCache:
     waiting, and neither cancels the call nor fails the other callers.
     """
 
-    def __init__(self, load: Loader, models: dict[str, ModelInfo] | None = None, *,
+    def __init__(self, load: Loader, shared: SharedModels | None = None, *,
                  relations: RelationsLoader | None = None) -> None:
-        """``models``: a table shared with other caches of the same server, database
-        and user (metadata loaded by one is known to all). ``relations``: how to learn
-        the models a path goes through in one call (see :meth:`load_chains`)."""
+        """``shared``: tables shared with other caches of the same server, database and
+        user (metadata loaded by one is known to all). ``relations``: how to learn the
+        models a path goes through in one call (see :meth:`load_chains`)."""
         self._load = load
-        self._models: dict[str, ModelInfo] = {} if models is None else models
+        tables = shared if shared is not None else SharedModels()
+        self._models = tables.fresh
+        self._stale = tables.stale
         self._pending: dict[str, asyncio.Task[ModelInfo]] = {}
         self._relations = relations
         self._chain_loads: dict[tuple[str, tuple[tuple[str, ...], ...]],
@@ -168,12 +179,19 @@ class MetadataCache:
 
     def forget(self) -> None:
         """Forget every model's metadata (for this client and the others sharing it):
-        the next fetches ask ``fields_get`` again."""
+        the next fetches ask ``fields_get`` again. Until they do, recordsets already
+        fetched read their fields with what was known (:meth:`describe`)."""
+        self._stale.update(self._models)
         self._models.clear()
 
     def known(self, model: str) -> ModelInfo | None:
-        """The metadata if already loaded (no I/O)."""
+        """The metadata if loaded and not forgotten since (no I/O)."""
         return self._models.get(model)
+
+    def describe(self, model: str) -> ModelInfo | None:
+        """The metadata last loaded, even if forgotten since (no I/O): what reading a
+        fetched recordset's fields needs."""
+        return self._models.get(model) or self._stale.get(model)
 
     async def _fetch(self, model: str) -> ModelInfo:
         try:
@@ -181,6 +199,7 @@ class MetadataCache:
             info = ModelInfo(model, {name: FieldInfo.from_fields_get(name, description)
                                      for name, description in answer.items()})
             self._models[model] = info
+            self._stale.pop(model, None)
             return info
         finally:
             self._pending.pop(model, None)

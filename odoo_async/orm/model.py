@@ -27,7 +27,7 @@ class ModelMethod(MethodProxy):
         self._model = model
         self._name = validate_method(name)
         self._model_name = model.name
-        info = model.env.state.metadata.known(model.name)
+        info = model.env.state.metadata.describe(model.name)
         self._known_fields = list(info.fields) if info is not None else None
 
     async def __call__(self, **params: Any) -> Any:

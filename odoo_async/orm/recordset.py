@@ -29,7 +29,7 @@ class RecordMethod(MethodProxy):
         self._records = records
         self._name = validate_method(name)
         self._model_name = records._name
-        info = records.env.state.metadata.known(records._name)
+        info = records.env.state.metadata.describe(records._name)
         self._known_fields = list(info.fields) if info is not None else None
 
     async def __call__(self, **params: Any) -> Any:
@@ -177,7 +177,7 @@ class Recordset:
             raise AttributeError(name)
         if name.startswith("_"):
             raise private(self._name, name)
-        info = self.env.state.metadata.known(self._name)
+        info = self.env.state.metadata.describe(self._name)
         if info is not None:
             if name in info.fields:
                 return self._value(info.fields[name])
@@ -222,7 +222,7 @@ class Recordset:
             ValueError: an unknown field.
         """
         head, _, rest = path.partition(".")
-        info = self.env.state.metadata.known(self._name)
+        info = self.env.state.metadata.describe(self._name)
         if info is None:
             raise FieldNotLoadedError(self._name, head)
         field = info.field(head)
@@ -392,7 +392,7 @@ class Recordset:
             raise ValueError(f"relations must be 'nested' or 'ids', got {relations!r}")
         if not paths:
             raise ValueError("to_dicts() needs at least one field path")
-        spec = compile_known(self._name, paths, self.env.state.metadata.known)
+        spec = compile_known(self._name, paths, self.env.state.metadata.describe)
         if relations == "ids":
             spec = Spec(spec.model, dict.fromkeys(spec.fields))
         return dump(self.env.store, spec, self._ids, strict=True)
