@@ -22,6 +22,15 @@ async def test_a_typo_is_never_a_truthy_value(fake_odoo: FakeOdoo) -> None:
         partner = await odoo["res.partner"].browse(9).fetch("name", "is_company")
         with pytest.raises(AttributeError, match="did you mean 'is_company'"):
             _ = partner.is_compnay
+        for slip, field in (("nmae", "name"), ("emial", "email"), ("countr_id", "country_id"),
+                            ("namee", "name")):  # one typing slip from a field
+            with pytest.raises(AttributeError, match=f"did you mean '{field}'"):
+                getattr(partner, slip)
+        for method in ("action_archive", "toggle_active", "message_post", "copy_data",
+                       "name_search", "write", "read"):  # methods stay methods
+            assert callable(getattr(partner, method))
+        with pytest.raises(MethodUsedAsValueError, match="did you mean the field 'country_id'"):
+            bool(partner.contry)  # too far for a slip: a proxy, but its error hints
         for use in (bool, str, lambda m: m == 1, lambda m: json.dumps(m)):
             with pytest.raises((MethodUsedAsValueError, TypeError)):
                 use(partner.action_archive)

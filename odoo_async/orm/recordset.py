@@ -181,7 +181,7 @@ class Recordset:
         if info is not None:
             if name in info.fields:
                 return self._value(info.fields[name])
-            close = close_field(name, info.fields)
+            close = close_field(name, info.fields, typo_only=True)
             if close is not None:
                 raise AttributeError(f"{self._name} has no field {name!r}; did you mean "
                                      f"{close!r}?")
