@@ -114,7 +114,9 @@ async def test_domain_field_names_are_checked_locally(fake_odoo: FakeOdoo) -> No
         await odoo["res.country"].fields()
         before = sum(fake_odoo.faults.received.values())
         for query in (Partner.search(F.nmae == "x"),
-                      Partner.search(F.country_id.cod == "BE")):
+                      Partner.search(F.country_id.cod == "BE"),
+                      Partner.search(F.country_id.any(F.cod == "BE")),
+                      Partner.search(~F.child_ids.any(F.country_id.not_any(F.nmae == "x")))):
             with pytest.raises(ValueError, match="did you mean"):
                 await query
             with pytest.raises(ValueError, match="did you mean"):
@@ -123,6 +125,28 @@ async def test_domain_field_names_are_checked_locally(fake_odoo: FakeOdoo) -> No
                 await query.count()
         assert sum(fake_odoo.faults.received.values()) == before  # nothing sent
         assert await Partner.search(F.country_id.code == "BE").count() >= 0
+
+
+async def test_domain_field_names_are_checked_when_odoo_refuses_on_a_cold_client(
+        fake_odoo: FakeOdoo) -> None:
+    async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
+        Partner = odoo["res.partner"]
+        # nothing known yet: the query goes, Odoo refuses it, the local error explains
+        for query in (Partner.search(F.nmae == "x"),
+                      Partner.search(F.country_id.cod == "BE"),
+                      Partner.search(F.country_id.any(F.cod == "BE"))):
+            odoo.env.reload_metadata()
+            with pytest.raises(ValueError, match="did you mean"):
+                await query
+            odoo.env.reload_metadata()
+            with pytest.raises(ValueError, match="did you mean"):
+                await query.count()
+            odoo.env.reload_metadata()
+            with pytest.raises(ValueError, match="did you mean"):
+                await query.fetch("name")
+            odoo.env.reload_metadata()
+            with pytest.raises(ValueError, match="did you mean"):
+                _ = [page async for page in query.pages("name")]
 
 
 async def test_identical_queries_in_flight_share_one_call(fake_odoo: FakeOdoo) -> None:
@@ -252,3 +276,19 @@ async def test_metadata_is_reused_by_later_clients_of_the_same_server(fake_odoo:
     async with Client(fake_odoo.url, fake_odoo.bot_api_key) as bot:  # another user
         await bot["res.partner"].browse(9).fetch("name")
     assert fake_odoo.executed["res.partner/fields_get"] == 2
+
+
+async def test_a_limit_of_zero_finds_nothing_and_sends_nothing(fake_odoo: FakeOdoo) -> None:
+    async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
+        query = odoo["res.partner"].search([]).limit(0)
+        await odoo["res.partner"].fields()
+        calls = odoo.stats.calls
+        assert (await query).ids == []
+        assert (await query.fetch("name")).ids == []
+        assert [page async for page in query.pages("name")] == []
+        assert odoo.stats.calls == calls
+        with pytest.raises(ValueError, match="did you mean 'name'"):
+            await query.fetch("nmae")
+        # the fake answers a raw limit of 0 as Odoo does: no LIMIT at all
+        everyone = await odoo.call("res.partner", "search", domain=[])
+        assert await odoo.call("res.partner", "search", domain=[], limit=0) == everyone

@@ -271,7 +271,7 @@ class RecordCache:
 
     def pin(self, context: Mapping[str, Any]) -> PinnedStore:
         """A store for one fetch's results, in front of the store for ``context`` (alone
-        when caching is disabled); invalidations reach it while it lives."""
+        when caching is disabled): a snapshot that other writes leave alone."""
         since = self.generation
         return PinnedStore(self.store(context) if self.enabled else None,
                            lambda model, record_id: self.changed_since(model, record_id,

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from odoo_async.domain import Domain
-from odoo_async.errors import FieldNotLoadedError
+from odoo_async.errors import FieldNotLoadedError, OdooError
 from odoo_async.orm.cache import PinnedStore, RecordCache, RecordStore
 from odoo_async.orm.fetchplan import FetchPlan
 from odoo_async.orm.loader import Loader
@@ -139,22 +139,51 @@ class Environment:
     def check_domain(self, model: str, domain: Domain) -> None:
         """Refuse a domain whose field paths name unknown fields, as far as field metadata
         is already loaded (no I/O): ``F.nmae == "x"`` fails here, with close names,
-        instead of coming back from Odoo as an internal server error.
+        instead of coming back from Odoo as an internal server error. Sub-domains of
+        ``any``/``not any`` are checked on the related model.
 
         Raises:
             ValueError: an unknown field on a path.
         """
         known = self.state.metadata.known
         for condition in domain.iter_conditions():
+            current: str | None = model
+            for name in condition.field.split("."):
+                info = known(current) if current else None
+                if info is None or name == "id":
+                    current = None
+                    break
+                field = info.field(name)  # raises with close names
+                current = field.relation if field.relational else None
+                if current is None:
+                    break
+            if current is not None and isinstance(condition.value, Domain):
+                self.check_domain(current, condition.value)
+
+    async def explain_refusal(self, model: str, domain: Domain) -> None:
+        """After Odoo refused a search: load the metadata the domain's paths go through
+        (one ``fields_get`` per model not loaded yet) and raise the local error if a field
+        is unknown. Costs nothing on the way of a call that succeeds.
+
+        Raises:
+            ValueError: an unknown field on a path (with close names).
+        """
+        for condition in domain.iter_conditions():
             current = model
             for name in condition.field.split("."):
-                info = known(current)
-                if info is None or name == "id":
+                try:
+                    info = await self.model_info(current)
+                except OdooError:
+                    return  # the metadata cannot help: Odoo's own error stands
+                if name == "id":
                     break
                 field = info.field(name)  # raises with close names
                 if not field.relational or field.relation is None:
                     break
                 current = field.relation
+            else:
+                if isinstance(condition.value, Domain):
+                    await self.explain_refusal(current, condition.value)
 
     def invalidate_all(self) -> None:
         """Forget every cached value of the client (Odoo's name); recordsets already

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Generator
-from typing import TYPE_CHECKING, Any, Literal, overload
+from collections.abc import AsyncIterator, Awaitable, Generator
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 import attrs
 
 from odoo_async.domain import Domain, F
+from odoo_async.errors import ServerError
 from odoo_async.orm.cache import RecordStore
 from odoo_async.orm.recordset import Recordset
 from odoo_async.orm.spec import dump
 
 if TYPE_CHECKING:
     from odoo_async.orm.env import Environment
+
+T = TypeVar("T")
 
 __all__ = ["Query"]
 
@@ -51,7 +54,8 @@ class Query:
         return attrs.evolve(self, order_by=order)
 
     def limit(self, limit: int | None) -> Query:
-        """At most ``limit`` records (None: no limit).
+        """At most ``limit`` records (None: no limit). ``limit(0)`` finds nothing, without
+        a call (Odoo itself reads every record for a limit of 0).
 
         Raises:
             ValueError: a negative or non-int limit.
@@ -80,6 +84,18 @@ class Query:
         """
         return attrs.evolve(self, domain=self.domain & Domain(domain))
 
+    async def _checked(self, work: Awaitable[T]) -> T:
+        """``work``'s result; when Odoo refuses it as a bad request (a ``ValueError`` on
+        its side), the local error of an unknown field in the domain if there is one."""
+        failure: ServerError | None = None
+        try:
+            return await work
+        except ServerError as error:
+            failure = error
+        if failure.name in ("builtins.ValueError", "builtins.KeyError"):
+            await self.env.explain_refusal(self.model, self.domain)
+        raise failure
+
     async def _search(self) -> Recordset:
         self.env.check_domain(self.model, self.domain)
         params: dict[str, Any] = {"domain": self.domain, "offset": self.skip}
@@ -87,7 +103,9 @@ class Query:
             params["limit"] = self.limit_to
         if self.order_by:
             params["order"] = self.order_by
-        ids = await self.env.call(self.model, "search", **params)
+        if self.limit_to == 0:
+            return Recordset(self.env, self.model, [])  # Odoo would read every record
+        ids = await self._checked(self.env.call(self.model, "search", **params))
         return Recordset(self.env, self.model, ids)
 
     def __await__(self) -> Generator[Any, None, Recordset]:
@@ -101,9 +119,12 @@ class Query:
             odoo_async.errors.OdooError: a call failed.
         """
         env, plan = await self.env.prepare_fetch(self.model, paths, self.domain)
-        ids = await env.state.loader.fetch_query(
+        if self.limit_to == 0:
+            await plan.spec()  # the paths are still checked
+            return Recordset(env, self.model, [])  # Odoo would read every record
+        ids = await self._checked(env.state.loader.fetch_query(
             env.store, env.context, plan, self.domain, order=self.order_by,
-            limit=self.limit_to, offset=self.skip)
+            limit=self.limit_to, offset=self.skip))
         return Recordset(env, self.model, ids)
 
     @overload
@@ -144,9 +165,9 @@ class Query:
         while left is None or left > 0:
             size = page_size if left is None else min(page_size, left)
             store = RecordStore(None)
-            ids = await state.loader.fetch_query(
+            ids = await self._checked(state.loader.fetch_query(
                 store, context, plan, self.domain & (F.id > last), order="id",
-                limit=size, offset=0)
+                limit=size, offset=0))
             if not ids:
                 return
             if as_dicts:
@@ -210,7 +231,8 @@ class Query:
             odoo_async.errors.OdooError: the call failed.
         """
         self.env.check_domain(self.model, self.domain)
-        result: int = await self.env.call(self.model, "search_count", domain=self.domain)
+        result: int = await self._checked(
+            self.env.call(self.model, "search_count", domain=self.domain))
         return result
 
     def __repr__(self) -> str:

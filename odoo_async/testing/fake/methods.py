@@ -114,7 +114,9 @@ class MethodRegistry:
 
 
 def _limit(limit: Any) -> int | None:
-    if limit is None or limit is False:
+    """A limit as Odoo applies it: ``None``, ``False`` and ``0`` mean no limit (its SQL
+    gets a ``LIMIT`` only for a truthy limit)."""
+    if limit is None or limit is False or limit == 0:
         return None
     return int(limit)
 
@@ -377,7 +379,7 @@ def formatted_read_group(call: Call, domain: Any, groupby: Sequence[str] = (),
         for aggregate in aggregates:
             row[aggregate] = _aggregate(call.env, call.model, ids, aggregate)
         result.append(row)
-    end = None if limit is None else offset + int(limit)
+    end = None if _limit(limit) is None else offset + int(limit)
     return result[offset:end]
 
 
@@ -405,7 +407,7 @@ def read_group(call: Call, domain: Any, fields: Sequence[str], groupby: Any,
             row[name] = _aggregate(call.env, call.model, ids, spec)
         row["__domain"] = Domain.AND([conditions, domain or []]).to_list()
         result.append(row)
-    end = None if limit is None else offset + int(limit)
+    end = None if _limit(limit) is None else offset + int(limit)
     return result[offset:end]
 
 

@@ -102,7 +102,7 @@ class Env:
         parsed = parse_domain(self.model(model), domain, self.model)
         if not isinstance(offset, int) or offset < 0:
             raise ValueError(f"Invalid offset {offset!r}")
-        end = None if limit is None or limit is False else offset + int(limit)
+        end = None if limit is None or limit is False or limit == 0 else offset + int(limit)
         ids = self.searcher.search(model, parsed, active_test=self.active_test, order=order,
                                    limit=end)
         return ids[offset:end]
