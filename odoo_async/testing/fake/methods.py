@@ -379,7 +379,8 @@ def formatted_read_group(call: Call, domain: Any, groupby: Sequence[str] = (),
         for aggregate in aggregates:
             row[aggregate] = _aggregate(call.env, call.model, ids, aggregate)
         result.append(row)
-    end = None if _limit(limit) is None else offset + int(limit)
+    wanted = _limit(limit)
+    end = None if wanted is None else offset + wanted
     return result[offset:end]
 
 
@@ -407,7 +408,8 @@ def read_group(call: Call, domain: Any, fields: Sequence[str], groupby: Any,
             row[name] = _aggregate(call.env, call.model, ids, spec)
         row["__domain"] = Domain.AND([conditions, domain or []]).to_list()
         result.append(row)
-    end = None if _limit(limit) is None else offset + int(limit)
+    wanted = _limit(limit)
+    end = None if wanted is None else offset + wanted
     return result[offset:end]
 
 
