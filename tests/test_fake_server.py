@@ -532,3 +532,25 @@ async def test_fields_are_listed_for_administrators_only(admin: Client, bot: Cli
         "You are not allowed to access 'Fields' (ir.model.fields) records.\n\n"
         "This operation is allowed for the following groups:\n\t- Access Rights\n\n"
         "Contact your administrator to request access if necessary.")
+
+
+def test_each_fake_method_documents_itself_and_nothing_else() -> None:
+    import ast
+    import inspect
+
+    from odoo_async.testing.fake import methods
+
+    tree = ast.parse(inspect.getsource(methods))
+    for node in tree.body:
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        strings = [s for s in node.body if isinstance(s, ast.Expr)
+                   and isinstance(s.value, ast.Constant) and isinstance(s.value.value, str)]
+        assert strings[1:] == [], f"{node.name} has a stray string literal"
+        if not node.name.startswith("_"):
+            assert strings and strings[0] is node.body[0], f"{node.name} has no docstring"
+    # the documentation the fake serves says what each method does
+    assert (methods.write.__doc__ or "").startswith("Write ``vals``")
+    assert (methods.create.__doc__ or "").startswith("Create records")
+    assert (methods.unlink.__doc__ or "").startswith("Delete the records")
+    assert (methods.web_read.__doc__ or "").startswith("The records read along")

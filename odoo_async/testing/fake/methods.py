@@ -128,6 +128,7 @@ def search(call: Call, domain: Any, offset: int = 0, limit: int | None = None,
 
 
 def search_count(call: Call, domain: Any, limit: int | None = None) -> int:
+    """How many records match ``domain`` (at most ``limit``)."""
     found = len(call.env.search(call.model, domain))
     return min(found, int(limit)) if limit else found
 
@@ -139,7 +140,6 @@ def search_read(call: Call, domain: Any = None, fields: Sequence[str] | None = N
                 offset: int = 0, limit: int | None = None, order: str | None = None,
                 **read_kwargs: Any) -> list[dict[str, Any]]:
     """``search`` then ``read``: one dict per record found."""
-    """How many records match ``domain`` (at most ``limit``)."""
     for name in read_kwargs:
         if name not in _READ_KWARGS:
             raise TypeError(f"BaseModel._read_format() got an unexpected keyword argument "
@@ -157,6 +157,7 @@ def read(call: Call, fields: Sequence[str] | None = None,
 
 
 def create(call: Call, vals_list: Any) -> list[int]:
+    """Create records from a dict or a list of dicts; always returns a list of ids."""
     if isinstance(vals_list, Mapping):
         vals_list = [vals_list]
     if not isinstance(vals_list, list):
@@ -165,21 +166,21 @@ def create(call: Call, vals_list: Any) -> list[int]:
 
 
 def write(call: Call, vals: Mapping[str, Any]) -> bool:
-    """Create records from a dict or a list of dicts; always returns a list of ids."""
+    """Write ``vals`` on the records; ``true``."""
     if call.ids:
         call.env.write(call.model, call.ids, vals)
     return True
 
 
 def unlink(call: Call) -> bool:
-    """Write ``vals`` on the records; ``true``."""
+    """Delete the records; ``true``."""
     if call.ids:
         call.env.unlink(call.model, call.ids)
     return True
 
 
 def copy(call: Call, default: Mapping[str, Any] | None = None) -> list[int]:
-    """Delete the records; ``true``."""
+    """Duplicate the records with ``default`` values; the new ids."""
     env = call.env
     call.env.ensure_exist(call.model, call.ids)
     definition = env.model(call.model)
@@ -208,7 +209,6 @@ def copy(call: Call, default: Mapping[str, Any] | None = None) -> list[int]:
 def name_search(call: Call, name: str = "", domain: Any = None, operator: str = "ilike",
                 limit: int = 100) -> list[list[Any]]:
     """``[id, display_name]`` pairs of records whose name matches."""
-    """Duplicate the records with ``default`` values; the new ids."""
     env = call.env
     base = Domain(domain or [])
     if name:
@@ -222,6 +222,7 @@ def name_search(call: Call, name: str = "", domain: Any = None, operator: str = 
 
 
 def name_create(call: Call, name: str) -> list[Any] | bool:
+    """Create a record from its name; ``[id, display_name]``."""
     env = call.env
     rec_name = env.model(call.model).rec_name
     if rec_name == "id":
@@ -233,7 +234,6 @@ def name_create(call: Call, name: str) -> list[Any] | bool:
 def fields_get(call: Call, allfields: Sequence[str] | None = None,
                attributes: Sequence[str] | None = None) -> dict[str, Any]:
     """The fields' definitions, limited to ``allfields`` and ``attributes``."""
-    """Create a record from its name; ``[id, display_name]``."""
     definition = call.env.model(call.model)
     names = list(allfields) if allfields else list(definition.fields)
     result = {}
@@ -249,11 +249,12 @@ def fields_get(call: Call, allfields: Sequence[str] | None = None,
 
 
 def default_get(call: Call, fields: Sequence[str]) -> dict[str, Any]:
+    """Default values of ``fields`` for a new record."""
     return call.env.rules.default_get(call.env, call.model, list(fields))
 
 
 def web_read(call: Call, specification: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Default values of ``fields`` for a new record."""
+    """The records read along a nested ``specification``."""
     return call.env.web_read(call.model, call.ids, specification)
 
 
@@ -261,7 +262,6 @@ def web_search_read(call: Call, domain: Any, specification: Mapping[str, Any],
                     offset: int = 0, limit: int | None = None, order: str | None = None,
                     count_limit: int | None = None) -> dict[str, Any]:
     """``{length, records}``: a search read along a ``specification``."""
-    """The records read along a nested ``specification``."""
     env = call.env
     ids = env.search(call.model, domain, offset=offset, limit=_limit(limit), order=order)
     records = env.web_read(call.model, ids, specification)
@@ -279,12 +279,12 @@ def web_search_read(call: Call, domain: Any, specification: Mapping[str, Any],
 
 
 def load(call: Call, fields: Sequence[str], data: Sequence[Sequence[Any]]) -> dict[str, Any]:
+    """Import rows of text, upserting by external id; all or nothing."""
     return load_rows(call.env, call.model, list(fields), [list(row) for row in data],
                      name_required=(PARTNER_NAME_REQUIRED, SQL_CONSTRAINT_PREFIX))
 
 
 def _group_value(env: Env, field: FieldDef, value: Any) -> Any:
-    """Import rows of text, upserting by external id; all or nothing."""
     if field.type == "many2one" and value and field.relation:
         return [value, env.display_name(field.relation, value)]
     return value
@@ -414,12 +414,13 @@ def read_group(call: Call, domain: Any, fields: Sequence[str], groupby: Any,
 
 
 def action_archive(call: Call) -> None:
+    """Archive the records."""
     if call.ids:
         call.env.write(call.model, call.ids, {"active": False})
 
 
 def action_unarchive(call: Call) -> None:
-    """Archive the records."""
+    """Restore archived records."""
     if call.ids:
         call.env.write(call.model, call.ids, {"active": True})
 
@@ -428,13 +429,13 @@ def action_unarchive(call: Call) -> None:
 
 
 def context_get(call: Call) -> dict[str, Any]:
-    """Restore archived records."""
+    """The calling user's context: ``lang``, ``tz``, ``uid``."""
     user = call.env.user
     return {"lang": user.lang, "tz": user.tz or False, "uid": user.uid}
 
 
 def has_group(call: Call, group_ext_id: str) -> bool:
-    """The calling user's context: ``lang``, ``tz``, ``uid``."""
+    """Whether the user belongs to the group ``group_ext_id``."""
     if len(call.ids) != 1:
         raise ValueError(f"Expected singleton: res.users{tuple(call.ids)!r}")
     return group_ext_id in call.env.user.groups if call.ids[0] == call.env.uid else \
@@ -442,7 +443,7 @@ def has_group(call: Call, group_ext_id: str) -> bool:
 
 
 def action_confirm(call: Call) -> bool:
-    """Whether the user belongs to the group ``group_ext_id``."""
+    """Confirm quotations into sales orders."""
     env = call.env
     env.ensure_exist(call.model, call.ids)
     for record_id in call.ids:
@@ -454,14 +455,14 @@ def action_confirm(call: Call) -> bool:
 
 
 def action_cancel(call: Call) -> bool:
-    """Confirm quotations into sales orders."""
+    """Cancel the orders."""
     call.env.ensure_exist(call.model, call.ids)
     call.env.write(call.model, call.ids, {"state": "cancel", "invoice_status": "no"})
     return True
 
 
 def action_draft(call: Call) -> bool:
-    """Cancel the orders."""
+    """Set cancelled or sent orders back to quotations."""
     env = call.env
     env.ensure_exist(call.model, call.ids)
     drafts = [i for i in call.ids
@@ -472,7 +473,7 @@ def action_draft(call: Call) -> bool:
 
 
 def create_invoices(call: Call) -> dict[str, Any]:
-    """Set cancelled or sent orders back to quotations."""
+    """Invoice the orders of the wizard's ``sale_order_ids``; an action."""
     env = call.env
     env.ensure_exist(call.model, call.ids)
     move_ids = []
@@ -515,7 +516,6 @@ def create_invoices(call: Call) -> dict[str, Any]:
 
 
 def default_registry() -> MethodRegistry:
-    """Invoice the orders of the wizard's ``sale_order_ids``; an action."""
     """The methods every fake server starts with."""
     registry = MethodRegistry()
     for spec in (
