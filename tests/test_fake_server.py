@@ -548,7 +548,8 @@ def test_each_fake_method_documents_itself_and_nothing_else() -> None:
                    and isinstance(s.value, ast.Constant) and isinstance(s.value.value, str)]
         assert strings[1:] == [], f"{node.name} has a stray string literal"
         if not node.name.startswith("_"):
-            assert strings and strings[0] is node.body[0], f"{node.name} has no docstring"
+            assert strings, f"{node.name} has no docstring"
+            assert strings[0] is node.body[0], f"{node.name}: the docstring is not first"
     # the documentation the fake serves says what each method does
     assert (methods.write.__doc__ or "").startswith("Write ``vals``")
     assert (methods.create.__doc__ or "").startswith("Create records")

@@ -1,0 +1,36 @@
+"""Business rules of the models the fake server knows, one object per model."""
+
+from __future__ import annotations
+
+from odoo_async.testing.fake.rules.base import ModelRules
+from odoo_async.testing.fake.rules.partners import (
+    PARTNER_NAME_REQUIRED,
+    CategoryRules,
+    PartnerRules,
+    UserRules,
+)
+from odoo_async.testing.fake.rules.products import ProductRules, ProductTemplateRules
+from odoo_async.testing.fake.rules.sales import (
+    AdvancePaymentRules,
+    MoveLineRules,
+    MoveRules,
+    SaleOrderLineRules,
+    SaleOrderRules,
+)
+
+__all__ = ["PARTNER_NAME_REQUIRED", "RULES", "ModelRules"]
+
+RULES: dict[str, ModelRules] = {
+    "res.partner": PartnerRules(),
+    "res.partner.category": CategoryRules(),
+    "product.category": CategoryRules(complete_name=True),
+    "res.users": UserRules(),
+    "product.product": ProductRules(),
+    "product.template": ProductTemplateRules(),
+    "sale.order": SaleOrderRules(),
+    "sale.order.line": SaleOrderLineRules(),
+    "sale.advance.payment.inv": AdvancePaymentRules(),
+    "account.move": MoveRules(),
+    "account.move.line": MoveLineRules(),
+}
+"""The rules of each model; every other model follows :class:`ModelRules`."""

@@ -1,0 +1,65 @@
+"""What every model's rules can say; the default is a plain model with no rule."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+from odoo_async.testing.fake.orm import now_string
+from odoo_async.testing.fake.schema import FieldDef
+from odoo_async.testing.fake.store import Record
+
+if TYPE_CHECKING:
+    from odoo_async.testing.fake.orm import Env
+
+__all__ = ["SQL_CONSTRAINT_PREFIX", "ModelRules", "today"]
+
+SQL_CONSTRAINT_PREFIX: Final = "The operation cannot be completed: "
+
+
+def today() -> str:
+    """Today's date as Odoo stores it."""
+    return now_string()[:10]
+
+
+class ModelRules:
+    """The rules of one model: defaults, values adjusted before saving, stored computed
+    values, constraints and deletion rules. The base class is a model with none."""
+
+    inverse_fields: frozenset[str] = frozenset()
+    """Non-stored fields that may be written (they set stored ones)."""
+
+    def defaults(self, env: Env, given: Record) -> Record:
+        """The model's own meaningful defaults (besides ``active`` and empty values)."""
+        return {}
+
+    def prepare(self, env: Env, row: Record, *, creating: bool) -> None:
+        """Adjust values about to be saved (``row`` holds only what changes on write)."""
+
+    def computed_values(self, env: Env, model: str, row: Record) -> Record:
+        """Stored computed values of a record: its ``display_name`` from the rec name."""
+        value = row.get(env.model(model).rec_name)
+        return {"display_name": str(value) if value not in (None, False) else False}
+
+    def dependents(self, env: Env, ids: Sequence[int]) -> list[tuple[str, list[int]]]:
+        """Records of other models (or others of this one) whose computed values depend
+        on ``ids`` and must be recomputed after them."""
+        return []
+
+    def computed(self, env: Env, row: Record, field: FieldDef) -> Any:
+        """A non-stored field's value (what the fake can compute; else empty)."""
+        return field.empty
+
+    def check(self, env: Env, ids: Sequence[int]) -> None:
+        """Constraints after create/write.
+
+        Raises:
+            ValidationError: with Odoo's message.
+        """
+
+    def before_unlink(self, env: Env, ids: Sequence[int]) -> None:
+        """Deletion rules.
+
+        Raises:
+            UserError: with Odoo's message.
+        """

@@ -1,0 +1,128 @@
+"""Sales orders and their lines, the invoicing wizard, journal entries."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from odoo_async.testing.exceptions import UserError
+from odoo_async.testing.fake.orm import now_string
+from odoo_async.testing.fake.rules.base import ModelRules, today
+from odoo_async.testing.fake.store import Record
+
+if TYPE_CHECKING:
+    from odoo_async.testing.fake.orm import Env
+
+__all__ = ["AdvancePaymentRules", "MoveLineRules", "MoveRules", "SaleOrderLineRules",
+           "SaleOrderRules"]
+
+
+class SaleOrderRules(ModelRules):
+    """sale.order: ``S00001`` names, invoice and delivery addresses, amounts from the
+    lines, only drafts and cancelled orders deleted."""
+
+    def defaults(self, env: Env, given: Record) -> Record:
+        """A draft quotation of now, by the caller, in the main company."""
+        return {"state": "draft", "date_order": now_string(), "company_id": 1, "currency_id": 1,
+                "user_id": env.uid, "invoice_status": "no", "picking_policy": "direct"}
+
+    def prepare(self, env: Env, row: Record, *, creating: bool) -> None:
+        """The next name; the customer as invoice and delivery address."""
+        if not creating:
+            return
+        if not row.get("name") or row.get("name") == "/":
+            row["name"] = self._next_name(env)
+        for name in ("partner_invoice_id", "partner_shipping_id"):
+            if not row.get(name):
+                row[name] = row.get("partner_id", False)
+
+    @staticmethod
+    def _next_name(env: Env) -> str:
+        numbers = [int(m.group(1)) for row in env.db["sale.order"].rows.values()
+                   if (m := re.fullmatch(r"S(\d+)", str(row.get("name") or "")))]
+        return f"S{max(numbers, default=0) + 1:05d}"
+
+    def computed_values(self, env: Env, model: str, row: Record) -> Record:
+        """Amounts summed from the lines (no taxes)."""
+        lines = [line for line in env.db["sale.order.line"].rows.values()
+                 if line.get("order_id") == row["id"]]
+        untaxed = round(sum(float(line.get("price_subtotal") or 0.0) for line in lines), 2)
+        return {"amount_untaxed": untaxed, "amount_tax": 0.0, "amount_total": untaxed,
+                "display_name": row.get("name") or False}
+
+    def before_unlink(self, env: Env, ids: Sequence[int]) -> None:
+        """Only quotations and cancelled orders.
+
+        Raises:
+            UserError: with Odoo's message.
+        """
+        for record_id in ids:
+            if env.db["sale.order"].rows[record_id].get("state") not in ("draft", "cancel"):
+                raise UserError("You can not delete a sent quotation or a confirmed sales "
+                                "order. You must first cancel it.")
+
+
+class SaleOrderLineRules(ModelRules):
+    """sale.order.line: the product's name and price, subtotals, the order's amounts."""
+
+    def defaults(self, env: Env, given: Record) -> Record:
+        """One unit, no discount."""
+        return {"product_uom_qty": 1.0, "sequence": 10, "discount": 0.0, "customer_lead": 0.0}
+
+    def prepare(self, env: Env, row: Record, *, creating: bool) -> None:
+        """A new line takes the product's name and sales price when not given."""
+        if not creating:
+            return
+        product = env.db["product.product"].get(row.get("product_id") or 0)
+        if product is not None:
+            if not row.get("name"):
+                row["name"] = product.get("display_name") or product.get("name")
+            if not row.get("price_unit"):
+                row["price_unit"] = product.get("list_price", 0.0)
+
+    def computed_values(self, env: Env, model: str, row: Record) -> Record:
+        """Quantity times price, less the discount (no taxes)."""
+        subtotal = round(float(row.get("product_uom_qty") or 0.0)
+                         * float(row.get("price_unit") or 0.0)
+                         * (1.0 - float(row.get("discount") or 0.0) / 100.0), 2)
+        return {"price_subtotal": subtotal, "price_total": subtotal,
+                "display_name": row.get("name") or False}
+
+    def dependents(self, env: Env, ids: Sequence[int]) -> list[tuple[str, list[int]]]:
+        """The orders of these lines (their amounts)."""
+        table = env.db["sale.order.line"]
+        orders = {table.rows[i].get("order_id") for i in ids if i in table.rows}
+        found = sorted(o for o in orders if o)
+        return [("sale.order", found)] if found else []
+
+
+class AdvancePaymentRules(ModelRules):
+    """sale.advance.payment.inv: invoices the orders of the context's ``active_ids``."""
+
+    def defaults(self, env: Env, given: Record) -> Record:
+        """Invoice what was delivered."""
+        return {"advance_payment_method": "delivered"}
+
+    def prepare(self, env: Env, row: Record, *, creating: bool) -> None:
+        """The orders are the context's ``active_ids``."""
+        if creating:
+            active = env.context.get("active_ids") or []
+            row["sale_order_ids"] = [i for i in active if isinstance(i, int)]
+
+
+class MoveRules(ModelRules):
+    """account.move: a draft entry of today in the first journal."""
+
+    def defaults(self, env: Env, given: Record) -> Record:
+        """A draft miscellaneous entry of today."""
+        return {"date": today(), "state": "draft", "move_type": "entry", "journal_id": 1,
+                "auto_post": "no", "currency_id": 1}
+
+
+class MoveLineRules(ModelRules):
+    """account.move.line: a product line in the main currency."""
+
+    def defaults(self, env: Env, given: Record) -> Record:
+        """A product line in the main currency."""
+        return {"currency_id": 1, "display_type": "product"}
