@@ -10,7 +10,7 @@ from odoo_async.domain import Domain
 from odoo_async.errors import FieldNotLoadedError, OdooError
 from odoo_async.orm.cache import PinnedStore, RecordCache, RecordStore
 from odoo_async.orm.fetchplan import FetchPlan
-from odoo_async.orm.loader import Loader
+from odoo_async.orm.loader import RecordLoader
 from odoo_async.orm.metadata import (
     FIELD_ATTRIBUTES,
     RELATIONAL,
@@ -68,7 +68,7 @@ class OrmState:
         self.cache = RecordCache(enabled=cache, max_records=cache_max_records)
         self.metadata = MetadataCache(self._fields_get, _shared_metadata(client),
                                       relations=self._relations)
-        self.loader = Loader(client.call, coalesce=coalesce, web_read=web_read)
+        self.loader = RecordLoader(client.call, coalesce=coalesce, web_read=web_read)
         self._client = client
 
     async def _fields_get(self, model: str) -> Mapping[str, Any]:

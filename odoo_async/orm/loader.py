@@ -26,12 +26,12 @@ from odoo_async.orm.fetchplan import FetchPlan
 from odoo_async.orm.spec import Spec
 from odoo_async.resilience.breaker import is_health_failure
 
-__all__ = ["Loader"]
+__all__ = ["RecordLoader"]
 
 COALESCE_MAX_IDS: Final = 2000
 _UNAVAILABLE: Final = object()
 
-Call = Callable[..., Awaitable[Any]]
+Send = Callable[..., Awaitable[Any]]
 
 
 @attrs.define
@@ -113,11 +113,11 @@ def _fill(store: RecordStore, spec: Spec, records: Sequence[Any]) -> None:
             store.update_own(spec.model, int(record["id"]), partial)
 
 
-class Loader:
+class RecordLoader:
     """Fetches records for one client. ``call(model, method, ids=..., context=...,
     **params)`` sends a call."""
 
-    def __init__(self, call: Call, *, coalesce: bool = True, web_read: bool | None = None
+    def __init__(self, call: Send, *, coalesce: bool = True, web_read: bool | None = None
                  ) -> None:
         self._call = call
         self.coalesce = coalesce

@@ -94,7 +94,8 @@ class SharedModels:
     stale: dict[str, ModelInfo] = attrs.Factory(dict)
 
 
-Loader = Callable[[str], Awaitable[Mapping[str, Any]]]
+FieldsLoader = Callable[[str], Awaitable[Mapping[str, Any]]]
+"""Given a model, its ``fields_get`` answer."""
 RelationsLoader = Callable[[list[str]], Awaitable[list[Mapping[str, Any]]]]
 """Given field names, the relational fields of that name of every model, as
 ``ir.model.fields`` rows (``model``, ``name``, ``relation``)."""
@@ -107,7 +108,7 @@ class MetadataCache:
     waiting, and neither cancels the call nor fails the other callers.
     """
 
-    def __init__(self, load: Loader, shared: SharedModels | None = None, *,
+    def __init__(self, load: FieldsLoader, shared: SharedModels | None = None, *,
                  relations: RelationsLoader | None = None) -> None:
         """``shared``: tables shared with other caches of the same server, database and
         user (metadata loaded by one is known to all). ``relations``: how to learn the

@@ -15,7 +15,7 @@ import attrs
 
 from odoo_async.domain import Domain
 from odoo_async.testing.exceptions import UnprocessableEntity, UserError
-from odoo_async.testing.fake.loader import load_rows
+from odoo_async.testing.fake.importer import load_rows
 from odoo_async.testing.fake.orm import Env, now_string
 from odoo_async.testing.fake.rules import PARTNER_NAME_REQUIRED
 from odoo_async.testing.fake.rules.base import SQL_CONSTRAINT_PREFIX

@@ -10,10 +10,10 @@ from typing import Any, Final
 
 import attrs
 
+from odoo_async.orm.metadata import FieldInfo
+
 __all__ = ["FieldDef", "ModelDef", "Schema", "load_schema"]
 
-RELATIONAL: Final = frozenset({"many2one", "one2many", "many2many"})
-X2MANY: Final = frozenset({"one2many", "many2many"})
 
 # The default ``_order`` of the models the fake knows, as Odoo defines them.
 ORDERS: Final[Mapping[str, str]] = {
@@ -82,29 +82,14 @@ _COMMON: Final[Mapping[str, Mapping[str, Any]]] = {
 
 
 @attrs.frozen
-class FieldDef:
-    """One field: its ``fields_get`` description and what the fake needs of it."""
+class FieldDef(FieldInfo):
+    """A field as the server defines it: what a client learns of it
+    (:class:`~odoo_async.orm.FieldInfo`), plus what only the server needs: whether it is
+    stored, the inverse field of a one2many, the whole ``fields_get`` entry."""
 
-    name: str
-    type: str
-    string: str
-    relation: str | None
-    relation_field: str | None
-    required: bool
-    readonly: bool
-    store: bool
-    selection: tuple[tuple[str, str], ...] | None
-    description: Mapping[str, Any] = attrs.field(eq=False, repr=False)
-
-    @property
-    def relational(self) -> bool:
-        """many2one, one2many or many2many."""
-        return self.type in RELATIONAL
-
-    @property
-    def x2many(self) -> bool:
-        """one2many or many2many."""
-        return self.type in X2MANY
+    relation_field: str | None = None
+    store: bool = True
+    description: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
 
     @property
     def empty(self) -> Any:
@@ -118,20 +103,11 @@ class FieldDef:
     @classmethod
     def from_description(cls, name: str, description: Mapping[str, Any]) -> FieldDef:
         """Build from a ``fields_get`` entry."""
-        selection = description.get("selection")
-        return cls(
-            name=name,
-            type=str(description.get("type", "char")),
-            string=str(description.get("string", name)),
-            relation=description.get("relation"),
-            relation_field=description.get("relation_field"),
-            required=bool(description.get("required", False)),
-            readonly=bool(description.get("readonly", False)),
-            store=bool(description.get("store", True)),
-            selection=(tuple((str(k), str(v)) for k, v in selection)
-                       if isinstance(selection, list) else None),
-            description=dict(description),
-        )
+        info = FieldInfo.from_fields_get(name, description)
+        return cls(**attrs.asdict(info, recurse=False),
+                   relation_field=description.get("relation_field"),
+                   store=bool(description.get("store", True)),
+                   description=dict(description))
 
 
 @attrs.frozen
