@@ -11,57 +11,26 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import hashlib
-import inspect
-import json
-import logging
 import secrets
-import xmlrpc.client
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Final
 
-import aiohttp
-import attrs
 from aiohttp import web
 
-from odoo_async.testing.fake import legacy
 from odoo_async.testing.fake.business import Rules
-from odoo_async.testing.fake.docs import index_document, model_document
 from odoo_async.testing.fake.methods import MethodSpec, default_registry
 from odoo_async.testing.fake.orm import Env
-from odoo_async.testing.fake.protocol import CallError, error_body, execute
+from odoo_async.testing.fake.routes import Routes
 from odoo_async.testing.fake.schema import load_schema
 from odoo_async.testing.fake.seed import seed
 from odoo_async.testing.fake.users import ADMIN_RIGHTS, BOT_RIGHTS, SUPERUSER, FakeUser
-from odoo_async.testing.faults import FaultPlan, werkzeug_page
+from odoo_async.testing.fake.webhooks import OutgoingWebhook, WebhookHandler, Webhooks
+from odoo_async.testing.faults import FaultPlan
 
 __all__ = ["FakeOdoo", "OutgoingWebhook"]
 
-logger = logging.getLogger("odoo_async.testing")
-
-NOT_AUTHENTICATED: Final = ("User not authenticated, use an API Key with a Bearer "
-                            "Authorization header.")
-DID_YOU_MEAN: Final = "Did you mean POST /json/2/<model>/<method>?"
-URL_NOT_FOUND: Final = ("The requested URL was not found on the server. If you entered the URL "
-                        "manually please check your spelling and try again.")
 DEFAULT_POOL_SIZE: Final = 64
-
-WebhookHandler = Callable[[Env, dict[str, Any]], Any]
-
-
-@attrs.frozen
-class OutgoingWebhook:
-    """A "Send Webhook Notification" server action: POST records of ``model`` to ``url``
-    after ``create`` or ``write`` (``on``), with ``fields`` in the body."""
-
-    id: int
-    model: str
-    url: str
-    fields: tuple[str, ...] = ()
-    on: frozenset[str] = frozenset({"create", "write"})
-    name: str = "Send Webhook Notification"
-    timeout: float = 10.0
 
 
 class FakeOdoo:
@@ -122,11 +91,8 @@ class FakeOdoo:
         self.executed: collections.Counter[str] = collections.Counter()
         self.in_flight = 0
         self.peak_in_flight = 0
-        self._incoming: dict[str, WebhookHandler] = {}
-        self._outgoing: list[OutgoingWebhook] = []
-        self.webhook_failures = 0
+        self.webhooks = Webhooks()
         self._runner: web.AppRunner | None = None
-        self._session: aiohttp.ClientSession | None = None
 
     # -- users and keys --------------------------------------------------------------
 
@@ -215,9 +181,7 @@ class FakeOdoo:
                              ) -> str:
         """Serve ``/web/hook/<secret>``, calling ``handler(env, payload)``; returns the URL
         path. The handler runs as the superuser; an exception answers 500."""
-        secret = secret or secrets.token_hex(16)
-        self._incoming[secret] = handler
-        return f"/web/hook/{secret}"
+        return self.webhooks.add_incoming(handler, secret)
 
     def add_outgoing_webhook(self, model: str, url: str, *, fields: Sequence[str] = (),
                              on: Sequence[str] = ("create", "write"),
@@ -234,10 +198,12 @@ class FakeOdoo:
         for field in fields:
             if field not in self.schema[model].fields:
                 raise ValueError(f"unknown field {model}.{field}")
-        hook = OutgoingWebhook(len(self._outgoing) + 1, model, url, tuple(fields),
-                               frozenset(on), name, timeout)
-        self._outgoing.append(hook)
-        return hook
+        return self.webhooks.add_outgoing(model, url, fields, on, name, timeout)
+
+    @property
+    def webhook_failures(self) -> int:
+        """Outgoing webhook notifications that failed (lost, as in Odoo)."""
+        return self.webhooks.failures
 
     def env(self, user: FakeUser | None = None, **context: Any) -> Env:
         """Direct access to the data (no HTTP), as ``user`` (the superuser by default)."""
@@ -246,31 +212,7 @@ class FakeOdoo:
     async def notify_webhooks(self, model: str, method: str, ids: list[int],
                               result: Any) -> None:
         """Send the outgoing webhooks a successful call triggers."""
-        hooks = [h for h in self._outgoing if h.model == model and method in h.on]
-        if not hooks:
-            return
-        touched = result if method == "create" and isinstance(result, list) else ids
-        env = self.env()
-        for hook in hooks:
-            for row in env.read(model, touched, list(hook.fields) or ["display_name"]):
-                body = {"_action": f"{hook.name}(#{hook.id})", "_id": row["id"],
-                        "_model": model, **row}
-                await self._post_webhook(hook, body)
-
-    async def _post_webhook(self, hook: OutgoingWebhook, body: dict[str, Any]) -> None:
-        if self._session is None:
-            self._session = aiohttp.ClientSession()
-        try:
-            async with self._session.post(
-                hook.url, data=json.dumps(body), timeout=aiohttp.ClientTimeout(hook.timeout),
-                headers={"Content-Type": "application/json",
-                         "User-Agent": "python-requests/2.31.0"},
-            ) as response:
-                await response.read()
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            self.webhook_failures += 1
-            logger.warning("outgoing webhook to %s failed (%s); the event is lost, as in Odoo",
-                           hook.url, type(exc).__name__)
+        await self.webhooks.notify(self.env(), model, method, ids, result)
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -287,9 +229,10 @@ class FakeOdoo:
 
     async def start(self) -> None:
         """Start listening."""
-        app = web.Application(middlewares=[self.faults.middleware, self._pool_middleware],
+        routes = Routes(self)
+        app = web.Application(middlewares=[self.faults.middleware, routes.pool_middleware],
                               client_max_size=64 * 1024 * 1024)
-        app.router.add_route("*", "/{tail:.*}", self._dispatch)
+        app.router.add_route("*", "/{tail:.*}", routes.dispatch)
         self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True,
                                      shutdown_timeout=1.0)
         await self._runner.setup()
@@ -299,9 +242,7 @@ class FakeOdoo:
 
     async def close(self) -> None:
         """Stop listening."""
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        await self.webhooks.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -317,200 +258,3 @@ class FakeOdoo:
     def __repr__(self) -> str:
         where = self.url if self._runner else "not started"
         return f"FakeOdoo({where}, database={self.database!r})"
-
-    # -- HTTP ------------------------------------------------------------------------
-
-    def _finish(self, response: web.StreamResponse) -> web.StreamResponse:
-        response.headers.setdefault("Server", "Werkzeug/2.2.2 Python/3.11.7")
-        if not self.keep_alive:
-            response.force_close()
-        return response
-
-    def _json(self, status: int, body: Any, headers: Mapping[str, str] | None = None
-              ) -> web.StreamResponse:
-        return self._finish(web.Response(status=status, body=json.dumps(body).encode(),
-                                         content_type="application/json", charset="utf-8",
-                                         headers=headers))
-
-    def _html(self, status: int, headers: Mapping[str, str] | None = None
-              ) -> web.StreamResponse:
-        return self._finish(web.Response(status=status, text=werkzeug_page(status),
-                                         content_type="text/html", charset="utf-8",
-                                         headers=headers))
-
-    def _error(self, error: CallError) -> web.StreamResponse:
-        headers = {"WWW-Authenticate": "Bearer "} if error.status == 401 else None
-        return self._json(error.status, error_body(error), headers)
-
-    @web.middleware
-    async def _pool_middleware(self, request: web.Request,
-                               handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-                               ) -> web.StreamResponse:
-        if self.pool_size is not None and self.in_flight >= self.pool_size:
-            return self._html(500)
-        self.in_flight += 1
-        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
-        try:
-            return await handler(request)
-        finally:
-            self.in_flight -= 1
-
-    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
-        path = request.path
-        if path == "/web/version":
-            return self._json(200, {"version_info": [19, 0, 0, "final", 0, ""],
-                                    "version": "19.0"})
-        if path == "/json/2" or path.startswith("/json/2/"):
-            return await self._json2(request)
-        if path.startswith("/doc-bearer/"):
-            return await self._doc(request)
-        if path.startswith("/web/hook/"):
-            return await self._hook(request)
-        if path in ("/jsonrpc", "/web/database/list"):
-            return await self._jsonrpc(request)
-        if path.startswith("/xmlrpc/2/"):
-            return await self._xmlrpc(request)
-        return self._html(404)
-
-    def _wrong_database(self, request: web.Request) -> bool:
-        name = request.headers.get("X-Odoo-Database")
-        return name is not None and name != self.database
-
-    def _authenticate(self, request: web.Request) -> FakeUser:
-        scheme, _, key = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not key.strip():
-            raise CallError.werkzeug(401, "Unauthorized", NOT_AUTHENTICATED)
-        user = self.user_for_key(key.strip())
-        if user is None:
-            raise CallError.werkzeug(401, "Unauthorized", "Invalid apikey")
-        return user
-
-    async def _json2(self, request: web.Request) -> web.StreamResponse:
-        parts = request.path.split("/")[3:]
-        if request.method != "POST" or len(parts) != 2 or not all(parts):
-            return self._error(CallError.werkzeug(404, "NotFound", DID_YOU_MEAN))
-        if self._wrong_database(request):
-            return self._html(404)
-        body = await request.read()
-        media_type = request.content_type if "Content-Type" in request.headers else ""
-        if body and media_type != "application/json":
-            return self._html(415, {"Accept": "application/json"})
-        try:
-            user = self._authenticate(request)
-            try:
-                payload = json.loads(body) if body else {}
-            except ValueError as exc:
-                raise CallError.werkzeug(400, "BadRequest",
-                                         f"could not parse the body as json: {exc}") from None
-            if not isinstance(payload, dict):
-                payload = {}
-            kwargs = dict(payload)
-            ids = kwargs.pop("ids", None)
-            context = kwargs.pop("context", None)
-            try:
-                result = await execute(self, user, parts[0], parts[1], kwargs, ids=ids,
-                                       context=context)
-            finally:
-                if self.latency:  # the call has run (and committed) when the delay starts
-                    await asyncio.sleep(self.latency)
-                if self.gate is not None:  # ... or waits, holding its pool slot, for a test
-                    await self.gate.wait()
-        except CallError as error:
-            return self._error(error)
-        return self._json(200, result)
-
-    async def _doc(self, request: web.Request) -> web.StreamResponse:
-        if request.method not in ("GET", "POST"):
-            return self._html(405)
-        if self._wrong_database(request):
-            return self._html(404)
-        try:
-            user = self._authenticate(request)
-            if not user.technical_docs:
-                message = "This page is only accessible to Technical Documentation users."
-                raise CallError(403, "odoo.exceptions.AccessError", message, [message])
-            name = request.path[len("/doc-bearer/"):]
-            if name == "index.json":
-                document, quoted = index_document(self), True
-            elif name.endswith(".json") and name[:-5] in self.schema:
-                document, quoted = model_document(self, name[:-5]), False
-            else:
-                raise CallError.werkzeug(404, "NotFound", URL_NOT_FOUND)
-        except CallError as error:
-            return self._error(error)
-        body = json.dumps(document).encode()
-        digest = hashlib.sha256(body).hexdigest()
-        etag = f'"{digest}"' if quoted else digest
-        if request.headers.get("If-None-Match") in (etag, f'"{digest}"', digest):
-            return self._finish(web.Response(status=304, headers={"ETag": etag}))
-        return self._finish(web.Response(body=body, content_type="application/json",
-                                         charset="utf-8", headers={"ETag": etag}))
-
-    async def _hook(self, request: web.Request) -> web.StreamResponse:
-        if request.method not in ("GET", "POST"):
-            return self._html(405)
-        handler = self._incoming.get(request.path[len("/web/hook/"):])
-        if handler is None:
-            return self._json(404, {"status": "error"})
-        payload: dict[str, Any] = {}
-        if request.method == "GET":
-            payload = dict(request.query)
-        elif request.content_type == "application/json":
-            try:
-                parsed = json.loads(await request.read() or b"{}")
-            except ValueError:
-                parsed = {}
-            payload = parsed if isinstance(parsed, dict) else {}
-        try:
-            with self.db.transaction():
-                outcome = handler(self.env(), payload)
-                if inspect.isawaitable(outcome):
-                    await outcome
-        except Exception:
-            logger.exception("incoming webhook handler failed")
-            return self._json(500, {"status": "error"})
-        return self._json(200, {"status": "ok"})
-
-    async def _jsonrpc(self, request: web.Request) -> web.StreamResponse:
-        try:
-            message = json.loads(await request.read() or b"{}")
-        except ValueError:
-            return self._json(400, {"jsonrpc": "2.0", "id": None, "error": {
-                "code": 400, "message": "Invalid JSON", "data": {}}})
-        request_id = message.get("id") if isinstance(message, dict) else None
-        params = message.get("params") or {} if isinstance(message, dict) else {}
-        try:
-            if request.path == "/web/database/list":
-                result: Any = [self.database]
-            else:
-                result = await legacy.dispatch(self, str(params.get("service")),
-                                               str(params.get("method")),
-                                               list(params.get("args") or []))
-        except CallError as error:
-            return self._json(200, {"jsonrpc": "2.0", "id": request_id, "error": {
-                "code": 0, "message": "Odoo Server Error", "data": error_body(error)}})
-        return self._json(200, {"jsonrpc": "2.0", "id": request_id, "result": result})
-
-    async def _xmlrpc(self, request: web.Request) -> web.StreamResponse:
-        service = request.path[len("/xmlrpc/2/"):]
-        try:
-            params, method = xmlrpc.client.loads(await request.read())
-            result = await legacy.dispatch(self, service, str(method), list(params))
-            text = xmlrpc.client.dumps((_xmlrpc_safe(result),), methodresponse=True,
-                                       allow_none=False)
-        except CallError as error:
-            text = xmlrpc.client.dumps(legacy.fault_for(error), methodresponse=True)
-        except Exception as exc:
-            text = xmlrpc.client.dumps(xmlrpc.client.Fault(1, str(exc)), methodresponse=True)
-        return self._finish(web.Response(text=text, content_type="text/xml", charset="utf-8"))
-
-
-def _xmlrpc_safe(value: Any) -> Any:
-    if value is None:
-        return False
-    if isinstance(value, dict):
-        return {str(k): _xmlrpc_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_xmlrpc_safe(v) for v in value]
-    return value
-
