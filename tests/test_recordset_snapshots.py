@@ -75,3 +75,18 @@ async def test_reloading_metadata_leaves_fetched_recordsets_readable(
         calls = one.stats.calls
         await one["res.partner"].browse(partners.ids).fetch("name")
         assert one.stats.calls - calls == 2  # fields_get asked again, then web_read
+
+
+async def test_a_recordset_layer_of_its_own_on_a_client(fake_odoo: FakeOdoo) -> None:
+    from odoo_async import Environment
+
+    async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
+        export = Environment.on(odoo, cache=False, context={"lang": "en_US"})
+        assert export.state is not odoo.env.state  # its own cache and settings ...
+        assert export.client is odoo  # ... on the client's connections
+        rows = await export["res.partner"].search([]).order("id").limit(3).fetch("name")
+        assert len(rows.mapped("name")) == 3
+        assert len(export.state.cache) == 0  # cache=False: nothing shared
+        with pytest.raises(FieldNotLoadedError):
+            _ = odoo["res.partner"].browse(rows.ids[0]).name  # client.env saw nothing
+        assert export.context == {"lang": "en_US"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from odoo_async.domain import Domain
 from odoo_async.errors import FieldNotLoadedError, OdooError
@@ -20,13 +20,45 @@ from odoo_async.orm.metadata import (
 )
 from odoo_async.orm.model import Model
 from odoo_async.orm.spec import Spec, compile_known, compile_paths, relation_chains
-from odoo_async.transport.base import validate_model
+from odoo_async.transport.base import Transport, validate_model
 from odoo_async.transport.json2 import Json2Transport
 
 if TYPE_CHECKING:
     from odoo_async.client import Client
 
-__all__ = ["Environment", "OrmState", "attach"]
+__all__ = ["Caller", "Environment", "OrmState", "attach"]
+
+
+class Caller(Protocol):
+    """What the recordset layer needs of a client (:class:`~odoo_async.Client` is one):
+    send calls, convert values, and say which server, database and user it talks to."""
+
+    @property
+    def url(self) -> str:
+        """The server's base URL."""
+
+    @property
+    def database(self) -> str | None:
+        """The database, when set."""
+
+    @property
+    def key_identity(self) -> int:
+        """Tells users apart without showing their key."""
+
+    @property
+    def transport(self) -> Transport:
+        """The transport calls go through."""
+
+    async def call(self, model: str, method: str, /, ids: Any = None,
+                   context: Mapping[str, Any] | None = None, **params: Any) -> Any:
+        """Call ``model.method``; raises what ``Client.call`` raises."""
+
+    def check_loop(self) -> None:
+        """Raise if used from another event loop than its own."""
+
+    def convert_values(self, values: Mapping[str, Any], *, where: str = "values"
+                       ) -> dict[str, Any]:
+        """Record values converted for the wire; raises TypeError, ValueError."""
 
 
 def attach(client: Client) -> Environment:
@@ -42,7 +74,7 @@ web app that makes a new client reuses what an earlier one loaded. Clients on a 
 of their own (a test double) keep theirs. Dropped when it reaches 64 entries."""
 
 
-def _shared_metadata(client: Client) -> SharedModels | None:
+def _shared_metadata(client: Caller) -> SharedModels | None:
     if not isinstance(client.transport, Json2Transport):
         return None
     key = (client.url, client.database, client.key_identity)
@@ -62,7 +94,7 @@ class OrmState:
     """What every view of one client shares: field metadata, the record cache, the
     loader."""
 
-    def __init__(self, client: Client, *, cache: bool = True,
+    def __init__(self, client: Caller, *, cache: bool = True,
                  cache_max_records: int | None = 100_000, coalesce: bool = True,
                  web_read: bool | None = None) -> None:
         self.cache = RecordCache(enabled=cache, max_records=cache_max_records)
@@ -92,13 +124,30 @@ class Environment:
     context (a translated name, a date in another timezone).
     """
 
-    def __init__(self, client: Client, state: OrmState,
+    def __init__(self, client: Caller, state: OrmState,
                  context: Mapping[str, Any] | None = None, *,
                  store: RecordStore | None = None) -> None:
         self.client = client
         self.state = state
         self.context: dict[str, Any] = dict(context or {})
         self._store = store
+
+    @classmethod
+    def on(cls, client: Caller, *, cache: bool = True,
+           cache_max_records: int | None = 100_000, coalesce: bool = True,
+           web_read: bool | None = None, context: Mapping[str, Any] | None = None
+           ) -> Environment:
+        """A recordset layer of its own on ``client`` (as SQLAlchemy's
+        ``AsyncSession(engine)``): its own record cache, merging of reads and settings,
+        the client's connections. ``client.env`` is the one built from the client's own
+        settings. ::
+
+            export = Environment.on(client, cache=False)   # a scan that shares nothing
+            async for order in export["sale.order"].search([]).iterate("name"): ...
+        """
+        state = OrmState(client, cache=cache, cache_max_records=cache_max_records,
+                         coalesce=coalesce, web_read=web_read)
+        return cls(client, state, context)
 
     def __getitem__(self, model: str) -> Model:
         """The model ``model`` (no I/O).
