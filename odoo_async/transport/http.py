@@ -184,14 +184,16 @@ class HttpSession:
     async def request(
         self,
         method: str,
-        url: URL,
+        url: URL | Secret,
         *,
         headers: Mapping[str, str],
         body: bytes | None = None,
         model: str | None = None,
         odoo_method: str | None = None,
     ) -> HttpAnswer:
-        """Send one request and read the whole answer, whatever its status.
+        """Send one request and read the whole answer, whatever its status. A ``url``
+        given as a :class:`Secret` (a webhook URL, secret as a whole) is revealed only
+        to aiohttp: no log line, answer or frame of the library holds it.
 
         The client's timeout applies to every request, even on a session given by the
         caller, and the session's own ``raise_for_status`` is ignored. An error answer's
@@ -240,7 +242,7 @@ class HttpSession:
         logger.debug(
             "%s %s -> %s in %.1f ms, %d bytes",
             method,
-            f"{model}/{odoo_method}" if model else url.path,
+            f"{model}/{odoo_method}" if model else _shown_path(url),
             answer.status,
             elapsed_ms,
             len(answer.body),
@@ -254,12 +256,12 @@ class HttpSession:
         )
         return answer
 
-    async def _exchange(self, session: aiohttp.ClientSession, method: str, url: URL,
+    async def _exchange(self, session: aiohttp.ClientSession, method: str, url: URL | Secret,
                         headers: Mapping[str, str], body: bytes | None,
                         where: Mapping[str, str | None]) -> HttpAnswer:
         async with session.request(
             method,
-            url,
+            url.reveal() if isinstance(url, Secret) else url,
             data=body,
             headers=headers,
             allow_redirects=False,
@@ -274,7 +276,7 @@ class HttpSession:
                 status=response.status,
                 headers=_safe_headers(response.headers),
                 body=payload,
-                url=str(response.url),
+                url=_SECRET_URL if isinstance(url, Secret) else str(response.url),
             )
 
     async def aclose(self) -> None:
@@ -283,6 +285,14 @@ class HttpSession:
         session, self._session = self._session, None
         if session is not None and self._owns_session and not session.closed:
             await session.close()
+
+
+_SECRET_URL: Final = "(a secret URL)"
+
+
+def _shown_path(url: URL | Secret) -> str:
+    """What a log line may show of ``url``: its path, or nothing of a secret URL."""
+    return _SECRET_URL if isinstance(url, Secret) else url.path
 
 
 def _transport_error(exc: aiohttp.ClientError, where: Mapping[str, str | None]

@@ -1,0 +1,260 @@
+"""A receiver for Odoo's outgoing webhooks ("Send Webhook Notification" server actions).
+
+Odoo posts each event once, unsigned, and forgets it. The receiver authenticates the
+post by a token its URL carries, stores the event durably, answers 200, and only then
+runs the handlers, with retries and a dead-letter table: an event acknowledged is never
+lost, even if the process is killed before its handlers ran (they run after the restart:
+delivery to handlers is at least once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import os
+import random
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
+
+from aiohttp import web
+
+from odoo_async.resilience.backoff import Backoff, ExponentialBackoff
+from odoo_async.resilience.clock import Clock, SystemClock
+from odoo_async.secret import Secret
+from odoo_async.webhooks.events import WebhookEvent, parse_delivery
+from odoo_async.webhooks.store import DeadLetter, EventStore, SQLiteEventStore
+
+__all__ = ["Handler", "WebhookReceiver"]
+
+logger = logging.getLogger("odoo_async.webhooks")
+
+Handler = Callable[[WebhookEvent], Awaitable[Any]]
+"""``async def handler(event)``: raising makes the event retried later."""
+
+DEFAULT_MAX_BODY: Final = 1024 * 1024
+
+
+def _answer(http_status: int, status: str, **extra: Any) -> web.Response:
+    return web.json_response({"status": status, **extra}, status=http_status)
+
+
+class WebhookReceiver:
+    """Receives Odoo's outgoing webhooks, stores them, runs handlers.
+
+    ::
+
+        receiver = WebhookReceiver("events.sqlite3", token=os.environ["HOOK_TOKEN"])
+
+        @receiver.on("res.partner")
+        async def partner_changed(event): ...
+
+        web.run_app(receiver.app("/odoo-hook"))   # Odoo posts to .../odoo-hook?token=...
+
+    Args:
+        store: a path for the SQLite store, or an :class:`EventStore`.
+        token: what the webhook URL carries, as ``?token=...`` or as its last path
+            segment (``/odoo-hook/<token>``); compared in constant time.
+        max_body_bytes: larger posts are refused (413), nothing stored.
+        max_attempts: handler runs before an event becomes a dead letter.
+        backoff: the delay before each retry (exponential with jitter by default, from
+            1 s up to 5 min).
+        dedupe_window: seconds during which the same body for the same record is a
+            redelivery (stored once).
+        batch: events taken at a time by the dispatcher.
+        clock, rng: time and randomness (for tests).
+
+    Raises:
+        ValueError: an empty or malformed token, or a limit below 1.
+    """
+
+    def __init__(self, store: str | os.PathLike[str] | EventStore, *, token: str | Secret,
+                 max_body_bytes: int = DEFAULT_MAX_BODY, max_attempts: int = 8,
+                 backoff: Backoff | None = None, dedupe_window: float = 300.0,
+                 batch: int = 100, clock: Clock | None = None,
+                 rng: random.Random | None = None) -> None:
+        for name, value in (("max_body_bytes", max_body_bytes),
+                            ("max_attempts", max_attempts), ("batch", batch)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+        self.store: EventStore = (SQLiteEventStore(store)
+                                  if isinstance(store, (str, os.PathLike)) else store)
+        self._token = token if isinstance(token, Secret) else Secret(token)
+        self.max_body_bytes = max_body_bytes
+        self.max_attempts = max_attempts
+        self._backoff = backoff or ExponentialBackoff(base=1.0, cap=300.0)
+        self.dedupe_window = float(dedupe_window)
+        self._batch = batch
+        self._clock = clock or SystemClock()
+        self._rng = rng or random.Random()
+        self._handlers: dict[str, list[Handler]] = {}
+        self._wake = asyncio.Event()
+        self._dispatching = asyncio.Lock()
+        self._worker: asyncio.Task[None] | None = None
+        self._started = False
+
+    def __repr__(self) -> str:
+        return f"WebhookReceiver({self.store!r})"
+
+    # -- handlers --------------------------------------------------------------------
+
+    def on(self, model: str = "*") -> Callable[[Handler], Handler]:
+        """Register an ``async def handler(event)`` for ``model``'s events (``"*"``: every
+        model). Several handlers of an event run in registration order."""
+        def register(handler: Handler) -> Handler:
+            self._handlers.setdefault(model, []).append(handler)
+            return handler
+        return register
+
+    # -- HTTP ------------------------------------------------------------------------
+
+    def app(self, path: str = "/odoo-hook") -> web.Application:
+        """An aiohttp application serving ``POST <path>?token=...`` and ``POST
+        <path>/<token>``; it opens the store and runs the dispatcher while it runs.
+
+        Raises:
+            ValueError: ``path`` does not start with ``/``.
+        """
+        if not path.startswith("/"):
+            raise ValueError(f"path must start with '/', got {path!r}")
+        app = web.Application(client_max_size=self.max_body_bytes + 1)
+        base = path.rstrip("/") or ""
+        app.router.add_route("*", base or "/", self.handle)
+        app.router.add_route("*", f"{base}/{{token}}", self.handle)
+        app.on_startup.append(lambda _: self.start())
+        app.on_cleanup.append(lambda _: self.stop())
+        return app
+
+    def _authorised(self, request: web.Request) -> bool:
+        given = request.match_info.get("token") or request.query.get("token") or ""
+        return hmac.compare_digest(given.encode(), self._token.reveal().encode())
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """Authenticate, check and store one delivery, then answer (200 once stored)."""
+        if request.method != "POST":
+            return _answer(405, "error", reason="POST only")
+        if not self._authorised(request):
+            return _answer(401, "error", reason="missing or wrong token")
+        if (request.content_length or 0) > self.max_body_bytes:
+            return _answer(413, "error", reason="body too large")
+        body = await request.content.read(self.max_body_bytes + 1)
+        if len(body) > self.max_body_bytes:
+            return _answer(413, "error", reason="body too large")
+        try:
+            parsed, fingerprint = parse_delivery(body)
+        except ValueError as error:
+            return _answer(400, "error", reason=str(error))
+        number = await self.store.add(parsed, fingerprint, self._clock.time(),
+                                      self.dedupe_window)
+        if number is None:
+            return _answer(200, "duplicate")
+        self._wake.set()
+        return _answer(200, "ok", event=number)
+
+    # -- dispatching -----------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Open the store and start dispatching (what ``app()`` does on startup)."""
+        if self._started:
+            return
+        await self.store.open()
+        self._started = True
+        self._worker = asyncio.ensure_future(self._dispatch_forever())
+
+    async def stop(self) -> None:
+        """Stop dispatching (an event being handled is finished first) and close the
+        store. Events not handled yet stay pending for the next start."""
+        if not self._started:
+            return
+        self._started = False
+        self._wake.set()
+        if self._worker is not None:
+            await self._worker
+            self._worker = None
+        await self.store.close()
+
+    async def __aenter__(self) -> WebhookReceiver:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    async def _dispatch_forever(self) -> None:
+        while self._started:
+            try:
+                handled = await self.dispatch_due()
+            except Exception:
+                logger.exception("the webhook dispatcher failed; trying again")
+                handled = 0
+            if handled or not self._started:
+                continue
+            await self._wait_for_work()
+
+    async def _wait_for_work(self) -> None:
+        self._wake.clear()
+        due = await self.store.next_due()
+        waiters: set[asyncio.Future[Any]] = {asyncio.ensure_future(self._wake.wait())}
+        if due is not None:
+            waiters.add(asyncio.ensure_future(
+                self._clock.sleep(max(0.0, due - self._clock.time()))))
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def dispatch_due(self) -> int:
+        """Run the handlers of the events due now (one batch); how many were taken.
+
+        The dispatcher calls it; a test or a one-shot job may call it directly.
+
+        Raises:
+            RuntimeError: the store is not open.
+        """
+        async with self._dispatching:  # the dispatcher and a direct call never share one
+            events = await self.store.due(self._clock.time(), self._batch)
+            for event in events:
+                await self._handle(event)
+            return len(events)
+
+    async def _handle(self, event: WebhookEvent) -> None:
+        handlers = [*self._handlers.get(event.model, ()), *self._handlers.get("*", ())]
+        try:
+            for handler in handlers:
+                await handler(event)
+        except Exception as error:  # the handler's failure: retried, then dead-lettered
+            reason = f"{type(error).__name__}: {error}"
+            attempt = event.attempts + 1
+            if attempt >= self.max_attempts:
+                logger.error("webhook event %d (%s %d) failed %d times, dead-lettered: %s",
+                             event.id, event.model, event.record_id, attempt, reason)
+                await self.store.dead(event.id, reason)
+                return
+            delay = self._backoff.delay(attempt, 0.0, self._rng.random)
+            logger.warning("webhook event %d (%s %d) failed, retry %d in %.1f s: %s",
+                           event.id, event.model, event.record_id, attempt, delay, reason)
+            await self.store.retry_later(event.id, reason, self._clock.time() + delay)
+            return
+        await self.store.done(event.id)
+
+    # -- dead letters ----------------------------------------------------------------
+
+    async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        """Events whose handlers failed ``max_attempts`` times, oldest first.
+
+        Raises:
+            RuntimeError: the receiver is not started.
+        """
+        return await self.store.dead_letters(limit)
+
+    async def replay(self, event_id: int) -> bool:
+        """Run a dead letter's handlers again (from scratch); whether it was one.
+
+        Raises:
+            RuntimeError: the receiver is not started.
+        """
+        replayed = await self.store.replay(event_id)
+        if replayed:
+            self._wake.set()
+        return replayed

@@ -1,0 +1,314 @@
+"""Webhooks both ways, end to end: the sender against the fake's incoming webhooks, the
+receiver fed by the fake's outgoing webhooks and by hand-made posts, a crash between the
+acknowledgment and the handler, redeliveries, bad requests, retries and dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import traceback
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from odoo_async import Client
+from odoo_async.errors import ConnectError
+from odoo_async.resilience.backoff import ConstantBackoff
+from odoo_async.resilience.clock import ManualClock
+from odoo_async.testing import Env, FakeOdoo
+from odoo_async.webhooks import (
+    IncomingWebhook,
+    WebhookEvent,
+    WebhookNotFoundError,
+    WebhookReceiver,
+    WebhookRuleError,
+)
+
+TOKEN = "receiver-token-0123456789"
+SECRET = "6f1c3b0e-7d7a-4a44-9d55-0b9f3c2f8e11"
+
+
+# -- sending to Odoo's incoming webhooks ---------------------------------------------
+
+
+def _everything_shown(error: BaseException) -> str:
+    """What a traceback with the locals of every frame of the library would show of
+    ``error`` (the test's own frames hold the URL it built)."""
+    import odoo_async
+
+    library = str(Path(odoo_async.__file__).parent)
+    shown = traceback.TracebackException.from_exception(error, capture_locals=True)
+    parts = [str(error)]
+    current: traceback.TracebackException | None = shown
+    while current is not None:
+        parts += [f"{frame.filename} {frame.locals}" for frame in current.stack
+                  if frame.filename.startswith(library)]
+        parts.append("".join(current.format_exception_only()))
+        current = current.__cause__ or current.__context__
+    return "\n".join(parts)
+
+
+async def test_send_posts_json_and_maps_odoo_answers(fake_odoo: FakeOdoo,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    received: list[dict[str, Any]] = []
+
+    def upsert_partner(env: Env, payload: dict[str, Any]) -> None:
+        if "ref" not in payload:
+            raise ValueError("no ref")
+        received.append(payload)
+
+    path = fake_odoo.add_incoming_webhook(upsert_partner, secret=SECRET)
+    caplog.set_level(logging.DEBUG)
+    async with IncomingWebhook(fake_odoo.url + path) as hook:
+        await hook.send({"ref": "ECOM-42", "name": "Jane", "qty": 2})
+        await hook.send({"ref": "ECOM-43", "n": 3}, method="GET")
+        assert received == [{"ref": "ECOM-42", "name": "Jane", "qty": 2},
+                            {"ref": "ECOM-43", "n": "3"}]  # a query string carries text
+        with pytest.raises(WebhookRuleError, match="raised") as rule:
+            await hook.send({"name": "no ref"})
+        assert rule.value.status == 500
+        assert SECRET not in repr(hook) and "/web/hook/***" in repr(hook)
+    async with IncomingWebhook(fake_odoo.url + "/web/hook/" + "0" * 36) as wrong:
+        with pytest.raises(WebhookNotFoundError, match="wrong or rotated") as missing:
+            await wrong.send({"ref": "X"})
+    for error in (rule.value, missing.value):
+        assert SECRET not in _everything_shown(error)
+    assert SECRET not in caplog.text
+
+
+async def test_send_retries_only_what_never_left() -> None:
+    clock = ManualClock(autojump=True)
+    # nothing listens on port 9 of localhost: the connection is refused, nothing ran
+    hook = IncomingWebhook(f"http://127.0.0.1:9/web/hook/{SECRET}", attempts=3,
+                           clock=clock, backoff=ConstantBackoff(0.5))
+    with pytest.raises(ConnectError) as refused:
+        await hook.send({"ref": "X"})
+    await hook.aclose()
+    assert clock.sleeps == [0.5, 0.5]  # three attempts
+    assert SECRET not in _everything_shown(refused.value)
+
+
+async def test_a_webhook_that_may_have_run_is_not_sent_again() -> None:
+    hits = 0
+
+    async def broken(request: web.Request) -> web.Response:
+        nonlocal hits
+        hits += 1
+        return web.Response(status=502, text="bad gateway")
+
+    app = web.Application()
+    app.router.add_post("/web/hook/{secret}", broken)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        async with IncomingWebhook(f"http://127.0.0.1:{runner.addresses[0][1]}/web/hook/"
+                                   f"{SECRET}", clock=ManualClock(autojump=True)) as hook:
+            with pytest.raises(Exception, match="HTTP 502"):
+                await hook.send({"ref": "X"})
+    finally:
+        await runner.cleanup()
+    assert hits == 1
+
+
+def test_a_malformed_webhook_url_is_refused_without_showing_it() -> None:
+    with pytest.raises(ValueError, match="web/hook/<secret>") as refused:
+        IncomingWebhook(f"https://odoo.example.com/api/{SECRET}")
+    assert SECRET not in str(refused.value)
+
+
+# -- receiving Odoo's outgoing webhooks ----------------------------------------------
+
+
+class Running:
+    """A receiver served on a free local port."""
+
+    def __init__(self, receiver: WebhookReceiver, runner: web.AppRunner) -> None:
+        self.receiver = receiver
+        self.runner = runner
+        self.base = f"http://127.0.0.1:{runner.addresses[0][1]}/odoo-hook"
+
+    @property
+    def url(self) -> str:
+        return f"{self.base}?token={TOKEN}"
+
+
+async def _serve(receiver: WebhookReceiver) -> AsyncIterator[Running]:
+    runner = web.AppRunner(receiver.app("/odoo-hook"))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield Running(receiver, runner)
+    finally:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def served(tmp_path: Path) -> AsyncIterator[Running]:
+    async for running in _serve(WebhookReceiver(tmp_path / "events.sqlite3", token=TOKEN)):
+        yield running
+
+
+def _delivery(record_id: int, **values: Any) -> dict[str, Any]:
+    return {"_action": "Send Webhook Notification(#1)", "_id": record_id,
+            "_model": "res.partner", "id": record_id, **values}
+
+
+async def test_the_fakes_outgoing_webhooks_reach_the_receiver(fake_odoo: FakeOdoo,
+                                                              served: Running) -> None:
+    seen: list[WebhookEvent] = []
+    arrived = asyncio.Event()
+
+    @served.receiver.on("res.partner")
+    async def partner_changed(event: WebhookEvent) -> None:
+        seen.append(event)
+        arrived.set()
+
+    fake_odoo.add_outgoing_webhook("res.partner", served.url, fields=["name", "ref"],
+                                   on=["create"])
+    async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
+        partner = await odoo["res.partner"].create({"name": "Hooked", "ref": "WH-1"})
+    await asyncio.wait_for(arrived.wait(), 10)
+    [event] = seen
+    assert (event.model, event.record_id) == ("res.partner", partner.id)
+    assert event.values == {"id": partner.id, "name": "Hooked", "ref": "WH-1"}
+    assert event.action.startswith("Send Webhook Notification")
+    assert fake_odoo.webhook_failures == 0
+
+
+async def test_a_redelivery_is_stored_and_handled_once(served: Running) -> None:
+    handled: list[int] = []
+
+    @served.receiver.on("*")
+    async def any_model(event: WebhookEvent) -> None:
+        handled.append(event.id)
+
+    async with aiohttp.ClientSession() as session:
+        answers = []
+        for body in (_delivery(7, name="A"), _delivery(7, name="A"), _delivery(7, name="B"),
+                     _delivery(7, name="A")):  # A, A again (a redelivery), B, back to A
+            async with session.post(served.url, json=body) as response:
+                answers.append((response.status, (await response.json())["status"]))
+    assert answers == [(200, "ok"), (200, "duplicate"), (200, "ok"), (200, "ok")]
+    while await served.receiver.dispatch_due():
+        pass
+    assert len(handled) == 3
+    assert (await served.receiver.store.counts())["done"] == 3
+
+
+@pytest.mark.parametrize(("where", "body", "status", "reason"), [
+    ("?token=wrong", _delivery(1), 401, "token"),
+    ("", _delivery(1), 401, "token"),
+    ("/wrong-token", _delivery(1), 401, "token"),
+    (f"?token={TOKEN}", b"not json", 400, "not JSON"),
+    (f"?token={TOKEN}", [1, 2], 400, "not a JSON object"),
+    (f"?token={TOKEN}", {"_id": 1}, 400, "_model"),
+    (f"?token={TOKEN}", {"_model": "res.partner", "_id": "1"}, 400, "_id"),
+    (f"?token={TOKEN}", {"_model": "res.partner", "_id": 1, "x": "y" * 2_000_000}, 413,
+     "too large"),
+])
+async def test_bad_requests_get_4xx_and_store_nothing(served: Running, where: str, body: Any,
+                                                      status: int, reason: str) -> None:
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    async with aiohttp.ClientSession() as session, session.post(
+            served.base + where, data=data,
+            headers={"Content-Type": "application/json"}) as response:
+        assert response.status == status
+        assert reason in (await response.json())["reason"]
+    assert await served.receiver.store.counts() == {"pending": 0, "done": 0, "dead": 0}
+
+
+async def test_the_token_may_be_the_last_path_segment(served: Running) -> None:
+    async with aiohttp.ClientSession() as session, session.post(
+            f"{served.base}/{TOKEN}", json=_delivery(3)) as response:
+        assert (response.status, (await response.json())["status"]) == (200, "ok")
+
+
+async def test_a_thousand_concurrent_deliveries_are_all_stored(served: Running) -> None:
+    async with aiohttp.ClientSession() as session:
+        async def post(number: int) -> int:
+            async with session.post(served.url, json=_delivery(number)) as response:
+                return response.status
+
+        statuses = await asyncio.gather(*(post(n) for n in range(1, 1001)))
+    assert statuses == [200] * 1000
+    counts = await served.receiver.store.counts()
+    assert counts["pending"] + counts["done"] == 1000
+
+
+async def test_failing_handlers_are_retried_then_dead_lettered_and_replayed(
+        tmp_path: Path) -> None:
+    clock = ManualClock()
+    receiver = WebhookReceiver(tmp_path / "events.sqlite3", token=TOKEN, max_attempts=3,
+                               backoff=ConstantBackoff(60.0), clock=clock)
+    calls: list[tuple[int, str]] = []
+    failing = True
+
+    @receiver.on("res.partner")
+    async def flaky(event: WebhookEvent) -> None:
+        calls.append((event.record_id, str(event.values.get("name"))))
+        if failing and event.values.get("name") == "first":
+            raise RuntimeError("the CRM is down")
+
+    await receiver.store.open()
+    try:
+        await receiver.store.add(_delivery(5, name="first"), "f1", clock.time(), 0)
+        await receiver.store.add(_delivery(5, name="second"), "f2", clock.time(), 0)
+        await receiver.store.add(_delivery(6, name="other"), "f3", clock.time(), 0)
+        assert await receiver.dispatch_due() == 2  # record 5's second event waits its turn
+        assert calls == [(5, "first"), (6, "other")]
+        assert await receiver.dispatch_due() == 0  # the retry is not due yet
+        clock.tick(60)
+        await receiver.dispatch_due()
+        clock.tick(60)
+        await receiver.dispatch_due()  # third failure: dead
+        [letter] = await receiver.dead_letters()
+        assert letter.event.values["name"] == "first"
+        assert letter.error == "RuntimeError: the CRM is down"
+        assert letter.event.attempts == 3
+        assert await receiver.dispatch_due() == 1  # the record's later event goes on
+        assert calls[-1] == (5, "second")
+        failing = False
+        assert await receiver.replay(letter.event.id)
+        assert not await receiver.replay(letter.event.id)  # no longer dead
+        assert await receiver.dispatch_due() == 1
+        assert calls[-1] == (5, "first")
+        assert await receiver.store.counts() == {"pending": 0, "done": 3, "dead": 0}
+    finally:
+        await receiver.store.close()
+
+
+async def test_nothing_acknowledged_is_lost_when_the_receiver_is_killed(
+        tmp_path: Path) -> None:
+    store, out = tmp_path / "events.sqlite3", tmp_path / "handled.txt"
+    child = [sys.executable, str(Path(__file__).parent / "support" / "webhook_child.py")]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    process = subprocess.Popen([*child, "ack", str(store)], stdout=subprocess.PIPE,
+                               text=True, env=env)
+    try:
+        assert process.stdout is not None
+        port = int(process.stdout.readline())
+        url = f"http://127.0.0.1:{port}/odoo-hook?token=crash-test-token"
+        async with aiohttp.ClientSession() as session:
+            for number in range(1, 21):
+                async with session.post(url, json=_delivery(number)) as response:
+                    assert response.status == 200  # acknowledged: stored durably
+        process.send_signal(signal.SIGKILL)  # kill -9 before any handler finished
+    finally:
+        process.wait()
+    drained = subprocess.run([*child, "drain", str(store), str(out)], capture_output=True,
+                             text=True, env=env, check=True)
+    assert drained.stdout.strip() == "drained"
+    handled = out.read_text().split("\n")[:-1]
+    assert sorted(handled) == sorted(f"res.partner {n}" for n in range(1, 21))
