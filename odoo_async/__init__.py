@@ -34,7 +34,7 @@ from odoo_async.errors import (
     UserError,
     ValidationError,
 )
-from odoo_async.orm import Environment, FieldInfo, Model, Query, Recordset
+from odoo_async.orm import Change, ChangeCursor, Environment, FieldInfo, Model, Query, Recordset
 from odoo_async.resilience import CircuitBreaker, RateLimit, RetryPolicy
 from odoo_async.secret import Secret
 from odoo_async.transport import Json2Transport, Transport
@@ -43,6 +43,8 @@ from odoo_async.values import Many2one
 __all__ = [
     "AccessError",
     "AuthenticationError",
+    "Change",
+    "ChangeCursor",
     "BulkError",
     "BulkReport",
     "BulkTimeoutError",

@@ -2,6 +2,7 @@
 
 from odoo_async.client import Client
 from odoo_async.orm.cache import RecordCache, RecordStore
+from odoo_async.orm.changes import Change, ChangeCursor
 from odoo_async.orm.env import Environment, attach
 from odoo_async.orm.metadata import FieldInfo, ModelInfo
 from odoo_async.orm.model import Model, ModelMethod
@@ -12,6 +13,8 @@ from odoo_async.orm.spec import Spec, compile_paths
 Client.register_extension("env", attach)
 
 __all__ = [
+    "Change",
+    "ChangeCursor",
     "Environment",
     "FieldInfo",
     "Model",

@@ -20,6 +20,7 @@ from odoo_async.orm.metadata import (
 )
 from odoo_async.orm.model import Model
 from odoo_async.orm.spec import Spec, compile_known, compile_paths, relation_chains
+from odoo_async.resilience.clock import Clock
 from odoo_async.transport.base import Transport, validate_model
 from odoo_async.transport.json2 import Json2Transport
 
@@ -48,6 +49,10 @@ class Caller(Protocol):
     @property
     def transport(self) -> Transport:
         """The transport calls go through."""
+
+    @property
+    def clock(self) -> Clock:
+        """The time source (sleeping between polls)."""
 
     async def call(self, model: str, method: str, /, ids: Any = None,
                    context: Mapping[str, Any] | None = None, **params: Any) -> Any:

@@ -3,10 +3,11 @@ methods."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from odoo_async.domain import Domain
+from odoo_async.orm.changes import Change, ChangeCursor, changes
 from odoo_async.orm.metadata import FieldInfo
 from odoo_async.orm.methods import MethodProxy, private
 from odoo_async.orm.query import Query
@@ -79,6 +80,36 @@ class Model:
         if order is not None:
             query = query.order(order)
         return query.limit(limit).offset(offset)
+
+    def changes(self, since: ChangeCursor | str | None = None, *,
+                fields: Sequence[str] = ("display_name",),
+                domain: Domain | Sequence[Any] | None = None, page_size: int = 500,
+                poll_interval: float | None = None, settle: float = 0.0
+                ) -> AsyncIterator[Change]:
+        """Every record created or written after ``since``, oldest change first, each as
+        a :class:`Change` (``.record`` with ``fields`` read, ``.cursor`` to resume after
+        it): one ``web_search_read`` per page of ``page_size``. ::
+
+            async for change in odoo["res.partner"].changes(since=saved, fields=["email"]):
+                push(change.record)
+                saved = str(change.cursor)
+
+        The cursor is ``(write_date, id)``: records written in the same second are
+        neither skipped nor repeated across pages. ``since=None`` starts from the oldest
+        record. Archived records are included (archiving is a change); deleted records
+        are not (nothing is left to read). With ``poll_interval`` the feed waits that
+        many seconds once caught up and goes on forever; without, it ends there.
+        ``settle`` holds back records written in the last seconds (by this machine's
+        clock): a transaction that started earlier but commits later would otherwise
+        land behind the cursor and be missed.
+
+        Raises:
+            ValueError: a malformed cursor, a bad ``page_size``/``poll_interval``/``settle``
+                or an unknown field.
+            odoo_async.errors.OdooError: a call failed.
+        """
+        return changes(self.env, self.name, since=since, fields=fields, domain=domain,
+                       page_size=page_size, poll_interval=poll_interval, settle=settle)
 
     async def search_count(self, domain: Domain | Sequence[Any] | None = None) -> int:
         """How many records match ``domain``.
