@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import attrs
 from aiohttp import web
+from yarl import URL
 
 from odoo_async.testing.fake.orm import Env
 
@@ -92,8 +93,10 @@ class Webhooks:
                 await response.read()
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             self.failures += 1
+            shown = URL(hook.url).with_query(None)  # a token in the URL stays out of logs
             logger.warning("outgoing webhook to %s failed (%s); the event is lost, as in Odoo",
-                           hook.url, type(exc).__name__)
+                           shown.with_path(shown.path.rsplit("/", 1)[0] + "/..."),
+                           type(exc).__name__)
 
     async def receive(self, request: web.Request, db: Database, env: Env
                       ) -> tuple[int, dict[str, str]]:
