@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-from benchmarks import bench_bulk, bench_json, bench_recordsets, bench_transport
+from benchmarks import (
+    bench_bulk,
+    bench_json,
+    bench_recordsets,
+    bench_transport,
+    bench_webhooks,
+)
 
 
 def main() -> None:
@@ -12,6 +18,7 @@ def main() -> None:
     asyncio.run(bench_transport.main())
     asyncio.run(bench_recordsets.main())
     asyncio.run(bench_bulk.main())
+    asyncio.run(bench_webhooks.main())
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Callable
 
 import pytest
 
@@ -15,6 +16,16 @@ from odoo_async.testing import FakeOdoo
 
 def _stamp(seconds: float) -> str:
     return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    """Let the event loop run (the feed's calls to the fake go over local sockets)
+    until ``condition`` holds; no time passes on the test's clock."""
+    for _ in range(100_000):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("the condition never held")
 
 
 def _set_write_dates(fake: FakeOdoo, stamps: dict[int, str]) -> None:
@@ -28,8 +39,8 @@ async def test_the_feed_crosses_page_boundaries_inside_one_second(fake_odoo: Fak
         created = await odoo["res.partner"].create([{"name": f"Feed {n}"} for n in range(30)])
         ids = created.ids
         # 25 records written in the same second, then 5 one second later, in shuffled ids
-        stamps = {rid: "2026-01-01 00:00:00" for rid in ids[5:]}
-        stamps.update({rid: "2026-01-01 00:00:01" for rid in ids[:5]})
+        stamps = dict.fromkeys(ids[5:], "2026-01-01 00:00:00")
+        stamps.update(dict.fromkeys(ids[:5], "2026-01-01 00:00:01"))
         _set_write_dates(fake_odoo, stamps)
         expected = sorted(ids, key=lambda rid: (stamps[rid], rid))
 
@@ -68,14 +79,12 @@ async def test_polling_waits_on_the_clock_then_sees_new_writes(fake_odoo: FakeOd
             fields=["name"]).__aiter__()
         assert (await feed.__anext__()).id == first.id
         waiting = asyncio.ensure_future(feed.__anext__())
-        while clock.sleeping == 0:  # the feed caught up and sleeps on the clock
-            await asyncio.sleep(0)
+        await _until(lambda: clock.sleeping > 0)  # caught up: it sleeps on the clock
         second = await odoo["res.partner"].create({"name": "After"})
         # 5 s old at the next poll: held back by settle=10 until the one after
         _set_write_dates(fake_odoo, {second.id: _stamp(clock.time() + 30 - 5)})
         await clock.advance(30)
-        while clock.sleeping == 0 and not waiting.done():
-            await asyncio.sleep(0)
+        await _until(lambda: clock.sleeping > 0 or waiting.done())
         assert not waiting.done()  # polled once: still inside the settle window
         await clock.advance(30)
         change = await waiting

@@ -114,6 +114,7 @@ class SQLiteEventStore:
         self._db: aiosqlite.Connection | None = None
         self._waiting: list[tuple[tuple[Any, ...], asyncio.Future[int | None]]] = []
         self._writer: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()  # one statement sequence (transaction) at a time
 
     def __repr__(self) -> str:
         return f"SQLiteEventStore({self.path!r})"
@@ -189,6 +190,11 @@ class SQLiteEventStore:
             self._writer = None
 
     async def _insert(self, batch: list[tuple[tuple[Any, ...], Any]]) -> list[int | None]:
+        async with self._lock:
+            return await self._insert_locked(batch)
+
+    async def _insert_locked(self, batch: list[tuple[tuple[Any, ...], Any]]
+                             ) -> list[int | None]:
         db = self._connection()
         numbers: list[int | None] = []
         try:
@@ -218,12 +224,11 @@ class SQLiteEventStore:
         Raises:
             RuntimeError: the store is not open.
         """
-        cursor = await self._connection().execute(
+        return [_event(row) for row in await self._select(
             "SELECT * FROM events AS e WHERE state = 'pending' AND next_at <= ? AND NOT "
             "EXISTS (SELECT 1 FROM events AS p WHERE p.state = 'pending' AND p.model = "
             "e.model AND p.record_id = e.record_id AND p.id < e.id) ORDER BY id LIMIT ?",
-            (now, limit))
-        return [_event(row) for row in await cursor.fetchall()]
+            (now, limit))]
 
     async def next_due(self) -> float | None:
         """The earliest time a pending event is due.
@@ -231,16 +236,21 @@ class SQLiteEventStore:
         Raises:
             RuntimeError: the store is not open.
         """
-        cursor = await self._connection().execute(
-            "SELECT MIN(next_at) AS at FROM events WHERE state = 'pending'")
-        row = await cursor.fetchone()
-        return None if row is None or row["at"] is None else float(row["at"])
+        rows = await self._select(
+            "SELECT MIN(next_at) AS at FROM events WHERE state = 'pending'", ())
+        return None if not rows or rows[0]["at"] is None else float(rows[0]["at"])
+
+    async def _select(self, sql: str, values: tuple[Any, ...]) -> list[Any]:
+        async with self._lock:
+            cursor = await self._connection().execute(sql, values)
+            return list(await cursor.fetchall())
 
     async def _update(self, sql: str, values: tuple[Any, ...]) -> int:
-        db = self._connection()
-        cursor = await db.execute(sql, values)
-        await db.commit()
-        return cursor.rowcount
+        async with self._lock:
+            db = self._connection()
+            cursor = await db.execute(sql, values)
+            await db.commit()
+            return cursor.rowcount
 
     async def done(self, event_id: int) -> None:
         """Mark handled.
@@ -275,10 +285,9 @@ class SQLiteEventStore:
         Raises:
             RuntimeError: the store is not open.
         """
-        cursor = await self._connection().execute(
-            "SELECT * FROM events WHERE state = 'dead' ORDER BY id LIMIT ?", (limit,))
         return [DeadLetter(_event(row), str(row["last_error"] or ""))
-                for row in await cursor.fetchall()]
+                for row in await self._select(
+                    "SELECT * FROM events WHERE state = 'dead' ORDER BY id LIMIT ?", (limit,))]
 
     async def replay(self, event_id: int) -> bool:
         """Make a dead event pending again, due now, with its attempts reset.
@@ -297,7 +306,6 @@ class SQLiteEventStore:
         Raises:
             RuntimeError: the store is not open.
         """
-        cursor = await self._connection().execute(
-            "SELECT state, COUNT(*) AS n FROM events GROUP BY state")
-        found = {row["state"]: row["n"] for row in await cursor.fetchall()}
+        found = {row["state"]: row["n"] for row in await self._select(
+            "SELECT state, COUNT(*) AS n FROM events GROUP BY state", ())}
         return {state: int(found.get(state, 0)) for state in ("pending", "done", "dead")}

@@ -18,6 +18,11 @@ from odoo_async.webhooks import WebhookEvent, WebhookReceiver
 TOKEN = "crash-test-token"
 
 
+def _append(path: str, line: str) -> None:
+    with Path(path).open("a") as file:
+        file.write(line)
+
+
 async def ack(store: str) -> None:
     receiver = WebhookReceiver(store, token=TOKEN)
 
@@ -38,8 +43,7 @@ async def drain(store: str, out: str) -> None:
 
     @receiver.on("res.partner")
     async def record(event: WebhookEvent) -> None:
-        with Path(out).open("a") as file:
-            file.write(f"{event.model} {event.record_id}\n")
+        _append(out, f"{event.model} {event.record_id}\n")
 
     await receiver.store.open()
     while (await receiver.store.counts())["pending"]:
