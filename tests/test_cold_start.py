@@ -213,3 +213,27 @@ async def test_a_reference_field_read_cold_is_stored_as_warm() -> None:
         warm = await client["ir.attachment"].browse(1).refresh("name", "res_ref")
         assert warm.res_ref == "res.partner,9"
         assert [c.method for c in transport.calls][3:] == ["web_read"]
+
+
+async def test_a_cold_scan_resends_at_most_its_first_page() -> None:
+    fields = {"id": {"type": "integer"}, "display_name": {"type": "char"},
+              "res_ref": {"type": "reference", "string": "Ref"}}
+
+    def odoo(call: MockCall) -> Any:
+        if call.method == "fields_get":
+            return fields
+        last = max([c[2] for c in call.params["domain"] if isinstance(c, list)
+                    and c[0] == "id"] or [0])
+        ref: Any = "res.partner,9"
+        if "fields" in call.params["specification"].get("res_ref", {}):
+            ref = {"id": {"id": 9, "model": "res.partner"}, "display_name": "Acme"}
+        rows = [{"id": i, "res_ref": ref} for i in range(last + 1, min(last + 2, 4))]
+        return {"length": len(rows), "records": rows}
+
+    transport = MockTransport(odoo)
+    async with Client("https://odoo.test", "k" * 40, transport=transport) as client:
+        pages = [page async for page in client["ir.attachment"].search([]).pages(
+            "res_ref", page_size=1)]
+        assert [p.res_ref for p in pages] == ["res.partner,9"] * 3
+        reads = [c for c in transport.calls if c.method == "web_search_read"]
+        assert len(reads) == 5  # the first page twice (cold), then one call per page

@@ -90,3 +90,20 @@ async def test_a_recordset_layer_of_its_own_on_a_client(fake_odoo: FakeOdoo) -> 
         with pytest.raises(FieldNotLoadedError):
             _ = odoo["res.partner"].browse(rows.ids[0]).name  # client.env saw nothing
         assert export.context == {"lang": "en_US"}
+
+
+async def test_refresh_reads_again_every_path_fetched(fake_odoo: FakeOdoo) -> None:
+    async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
+        partner = await odoo["res.partner"].browse(9).fetch("name", "country_id.name")
+        country = partner.country_id
+        await odoo["res.country"].browse(country.id).write({"name": "Renamed Land"})
+        await partner.refresh()
+        assert partner.country_id.name == "Renamed Land"  # the related record too
+
+        customer = (await odoo["res.partner"].search([("sale_order_ids", "!=", False)])
+                    .first("name"))
+        orders = await customer.fetch("sale_order_ids(limit=2, order='id desc').name")
+        assert len(orders.sale_order_ids) == 2
+        await orders.refresh()
+        assert len(orders.sale_order_ids) == 2  # still the first two, names readable
+        assert all(orders.sale_order_ids.mapped("name"))

@@ -27,8 +27,11 @@ async def test_a_typo_is_never_a_truthy_value(fake_odoo: FakeOdoo) -> None:
             with pytest.raises(AttributeError, match=f"did you mean '{field}'"):
                 getattr(partner, slip)
         for method in ("action_archive", "toggle_active", "message_post", "copy_data",
-                       "name_search", "write", "read"):  # methods stay methods
-            assert callable(getattr(partner, method))
+                       "name_search", "write", "read", "message_get_followers"):
+            assert callable(getattr(partner, method))  # methods stay methods
+        await odoo.env.preload("account.move.line", "account.move")
+        assert callable(odoo["account.move.line"].browse(1).reconcile)  # vs 'reconciled'
+        assert callable(odoo["account.move"].browse(1).rate)  # vs 'date': a word, not a slip
         with pytest.raises(MethodUsedAsValueError, match="did you mean the field 'country_id'"):
             bool(partner.contry)  # too far for a slip: a proxy, but its error hints
         for use in (bool, str, lambda m: m == 1, lambda m: json.dumps(m)):
@@ -286,6 +289,9 @@ async def test_a_limit_of_zero_finds_nothing_and_sends_nothing(fake_odoo: FakeOd
         assert (await query).ids == []
         assert (await query.fetch("name")).ids == []
         assert [page async for page in query.pages("name")] == []
+        assert (await query.first("name")).ids == []
+        assert (await query.first()).ids == []
+        assert await query.exists() is False
         assert odoo.stats.calls == calls
         with pytest.raises(ValueError, match="did you mean 'name'"):
             await query.fetch("nmae")

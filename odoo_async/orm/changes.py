@@ -12,6 +12,7 @@ import attrs
 
 from odoo_async.domain import Domain, F
 from odoo_async.orm.cache import RecordStore
+from odoo_async.orm.fetchplan import FetchPlan
 from odoo_async.orm.recordset import Recordset
 
 if TYPE_CHECKING:
@@ -106,6 +107,7 @@ async def changes(env: Environment, model: str, *, since: ChangeCursor | str | N
         ids = await feed.state.loader.fetch_query(
             store, feed.context, plan, page, order="write_date asc, id asc",
             limit=page_size, offset=0)
+        plan = FetchPlan.ready(await plan.spec())  # known now: later pages go warm
         for record_id in ids:
             stamp = store.get(model, record_id, "write_date")
             cursor = ChangeCursor(str(stamp), record_id)

@@ -28,33 +28,29 @@ class PrivateNameError(OdooError, AttributeError, ValueError):
 
 def close_field(name: str, fields: Iterable[str], *, typo_only: bool = False) -> str | None:
     """The field whose name is closest to ``name``, if one is close. ``typo_only``: only
-    a field one typing slip away (a letter swapped with the next, missing, extra or
-    wrong; or a near-identical long name), which no real method name is: attribute
-    access refuses those at once."""
+    a field one typing slip away (two neighbouring letters swapped, or one letter missing
+    or extra inside the name), which no public method of Odoo is for the models the fake
+    knows (checked against Odoo's source): attribute access refuses those at once."""
     names = list(fields)
     if typo_only:
-        slips = [field for field in names if _one_slip(name, field)]
-        if len(name) >= 4 and slips:
-            return slips[0]
-        cutoff = 0.85
-    else:
-        cutoff = 0.7
-    found = difflib.get_close_matches(name, names, n=1, cutoff=cutoff)
+        slips = [field for field in names if len(name) >= 4 and _one_slip(name, field)]
+        return slips[0] if slips else None
+    found = difflib.get_close_matches(name, names, n=1, cutoff=0.7)
     return found[0] if found else None
 
 
 def _one_slip(typed: str, field: str) -> bool:
-    """Whether ``typed`` is ``field`` with one letter swapped with the next, dropped,
-    added or replaced."""
+    """Whether ``typed`` is ``field`` with two neighbouring letters swapped, or one letter
+    dropped or added anywhere but at either end (``reconcile`` and ``reconciled`` are two
+    words, as ``rate`` and ``date``)."""
     if typed == field or abs(len(typed) - len(field)) > 1:
         return False
     if len(typed) == len(field):
         diffs = [i for i, (a, b) in enumerate(zip(typed, field, strict=True)) if a != b]
-        return len(diffs) == 1 or (len(diffs) == 2 and diffs[1] == diffs[0] + 1
-                                   and typed[diffs[0]] == field[diffs[1]]
-                                   and typed[diffs[1]] == field[diffs[0]])
+        return (len(diffs) == 2 and diffs[1] == diffs[0] + 1
+                and typed[diffs[0]] == field[diffs[1]] and typed[diffs[1]] == field[diffs[0]])
     shorter, longer = sorted((typed, field), key=len)
-    return any(longer[:i] + longer[i + 1:] == shorter for i in range(len(longer)))
+    return any(longer[:i] + longer[i + 1:] == shorter for i in range(1, len(longer) - 1))
 
 
 def private(model: str, name: str) -> PrivateNameError:

@@ -10,6 +10,7 @@ import attrs
 from odoo_async.domain import Domain, F
 from odoo_async.errors import ServerError
 from odoo_async.orm.cache import RecordStore
+from odoo_async.orm.fetchplan import FetchPlan
 from odoo_async.orm.recordset import Recordset
 from odoo_async.orm.spec import dump
 
@@ -170,6 +171,7 @@ class Query:
                 limit=size, offset=0))
             if not ids:
                 return
+            plan = FetchPlan.ready(await plan.spec())  # known now: later pages go warm
             if as_dicts:
                 yield dump(store, await plan.spec(), ids)
             else:
@@ -203,7 +205,7 @@ class Query:
             ValueError: an unknown field.
             odoo_async.errors.OdooError: the call failed.
         """
-        query = self.limit(1)
+        query = self.limit(1 if self.limit_to != 0 else 0)  # limit(0) finds nothing
         return await query.fetch(*paths) if paths else await query
 
     async def exists(self) -> bool:
@@ -212,7 +214,7 @@ class Query:
         Raises:
             odoo_async.errors.OdooError: the call failed.
         """
-        return bool(await self.limit(1))
+        return bool(await self.limit(1 if self.limit_to != 0 else 0))
 
     async def ids(self) -> list[int]:
         """The ids of the matching records, in order (one ``search``).

@@ -62,7 +62,7 @@ class Recordset:
     the model, called on these records: ``await order.action_confirm()``.
     """
 
-    __slots__ = ("_ids", "_name", "env")
+    __slots__ = ("_ids", "_name", "_paths", "env")
 
     def __init__(self, env: Environment, model: str, ids: Iterable[int] = ()) -> None:
         """Raises:
@@ -71,6 +71,7 @@ class Recordset:
         self.env = env
         self._name = validate_model(model)
         self._ids: tuple[int, ...] = tuple(dict.fromkeys(normalize_ids(list(ids))))
+        self._paths: tuple[str, ...] = ()  # what fetch() read on it, for refresh()
 
     # -- identity --------------------------------------------------------------------
 
@@ -91,7 +92,9 @@ class Recordset:
         return self.ensure_one()._ids[0]
 
     def _new(self, ids: Iterable[int]) -> Recordset:
-        return Recordset(self.env, self._name, ids)
+        records = Recordset(self.env, self._name, ids)
+        records._paths = self._paths
+        return records
 
     def __repr__(self) -> str:
         return f"{self._name}{self._ids!r}"
@@ -138,7 +141,9 @@ class Recordset:
         pinned = self.env.state.cache.pin(self.env.context)
         pinned.absorb(mine)
         pinned.absorb(theirs)
-        return Recordset(self.env.with_store(pinned), self._name, ids)
+        union = Recordset(self.env.with_store(pinned), self._name, ids)
+        union._paths = tuple(dict.fromkeys([*self._paths, *other._paths]))
+        return union
 
     def __and__(self, other: Recordset) -> Recordset:
         theirs = set(self._same_model(other)._ids)
@@ -283,23 +288,32 @@ class Recordset:
         await env.state.loader.fetch_ids(env.store, env.context, plan, list(self._ids))
         if isinstance(env.store, PinnedStore):
             env.store.absorb(self.env.store)  # what this recordset held stays readable
+        self._paths = tuple(dict.fromkeys([*self._paths, *paths]))
         self.env = env  # the values fetched stay readable here, whatever the cache bound
         return self
 
     async def refresh(self, *paths: str) -> Recordset:
-        """Forget the cached values of these records and fetch again the fields that were
-        fetched for them (even if a write or a method call dropped them since), plus
-        ``paths``.
+        """Read again what was fetched on this recordset (every path, related records and
+        limited relations included; for records never fetched through it, the fields
+        known of them), plus ``paths``; the shared cache forgets these records first.
 
         Raises:
+            ValueError: an unknown field in ``paths``.
             odoo_async.errors.OdooError: a call failed.
         """
-        store = self.env.store
-        cached = set(paths)
-        for record_id in self._ids:
-            cached |= store.fields(self._name, record_id)
+        wanted = dict.fromkeys([*self._paths, *paths])
+        if not self._paths:
+            store = self.env.store
+            for record_id in self._ids:
+                wanted.update(dict.fromkeys(sorted(store.fields(self._name, record_id))))
         self.env.state.cache.invalidate(self._name, self._ids)
-        return await self.fetch(*sorted(cached)) if cached else self
+        if not wanted:
+            return self
+        env, plan = await self.env.prepare_fetch(self._name, list(wanted))
+        await env.state.loader.fetch_ids(env.store, env.context, plan, list(self._ids))
+        self.env = env  # a fresh snapshot: nothing of the old one is kept
+        self._paths = tuple(wanted)
+        return self
 
     async def read(self, fields: Sequence[str] | None = None) -> list[dict[str, Any]]:
         """Odoo's ``read``: one dict per existing record, values as Odoo sends them.
