@@ -316,3 +316,28 @@ async def test_nothing_acknowledged_is_lost_when_the_receiver_is_killed(
     assert drained.strip() == "drained"
     handled = out.read_text().split("\n")[:-1]
     assert sorted(handled) == sorted(f"res.partner {n}" for n in range(1, 21))
+
+
+async def test_the_access_log_never_shows_the_token(tmp_path: Path,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    from odoo_async.webhooks import TokenlessAccessLogger
+
+    receiver = WebhookReceiver(tmp_path / "events.sqlite3", token=TOKEN)
+    runner = web.AppRunner(receiver.app("/odoo-hook"), access_log_class=TokenlessAccessLogger)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    caplog.set_level(logging.INFO, logger="aiohttp.access")
+    base = f"http://127.0.0.1:{runner.addresses[0][1]}/odoo-hook"
+    try:
+        async with aiohttp.ClientSession() as session:
+            for url in (f"{base}?token={TOKEN}", f"{base}/{TOKEN}", f"{base}?token=wrong"):
+                async with session.post(url, json=_delivery(1)) as response:
+                    await response.read()
+    finally:
+        await runner.cleanup()
+    lines = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+    assert len(lines) == 3
+    assert "POST /odoo-hook/*** 200" in lines[1]
+    assert all(TOKEN not in line for line in lines)
+    assert TOKEN not in repr(receiver)

@@ -5,7 +5,7 @@ The receiver's default store needs aiosqlite (``pip install 'odoo-async[webhooks
 
 from odoo_async.webhooks.errors import WebhookError, WebhookNotFoundError, WebhookRuleError
 from odoo_async.webhooks.events import WebhookEvent
-from odoo_async.webhooks.receiver import Handler, WebhookReceiver
+from odoo_async.webhooks.receiver import Handler, TokenlessAccessLogger, WebhookReceiver
 from odoo_async.webhooks.sender import IncomingWebhook
 from odoo_async.webhooks.store import DeadLetter, EventStore, SQLiteEventStore
 
@@ -15,6 +15,7 @@ __all__ = [
     "Handler",
     "IncomingWebhook",
     "SQLiteEventStore",
+    "TokenlessAccessLogger",
     "WebhookError",
     "WebhookEvent",
     "WebhookNotFoundError",

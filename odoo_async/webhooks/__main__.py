@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from aiohttp import web
 
-from odoo_async.webhooks.receiver import WebhookReceiver
+from odoo_async.webhooks.receiver import TokenlessAccessLogger, WebhookReceiver
 
 __all__ = ["build_parser", "main"]
 
@@ -50,7 +50,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     sys.path.insert(0, ".")
     receiver = load_receiver(args.app)
-    web.run_app(receiver.app(args.path), host=args.host, port=args.port)
+    web.run_app(receiver.app(args.path), host=args.host, port=args.port,
+                access_log_class=TokenlessAccessLogger)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 
 from odoo_async.resilience.backoff import Backoff, ExponentialBackoff
 from odoo_async.resilience.clock import Clock, SystemClock
@@ -25,7 +26,7 @@ from odoo_async.secret import Secret
 from odoo_async.webhooks.events import WebhookEvent, parse_delivery
 from odoo_async.webhooks.store import DeadLetter, EventStore, SQLiteEventStore
 
-__all__ = ["Handler", "WebhookReceiver"]
+__all__ = ["Handler", "TokenlessAccessLogger", "WebhookReceiver"]
 
 logger = logging.getLogger("odoo_async.webhooks")
 
@@ -33,6 +34,23 @@ Handler = Callable[[WebhookEvent], Awaitable[Any]]
 """``async def handler(event)``: raising makes the event retried later."""
 
 DEFAULT_MAX_BODY: Final = 1024 * 1024
+
+
+class TokenlessAccessLogger(AbstractAccessLogger):
+    """aiohttp's access log without the receiver's token: the path shows its last segment
+    as ``***`` when that is where the token is, and no query string. Pass it when you
+    run the app: ``web.run_app(app, access_log_class=TokenlessAccessLogger)`` (aiohttp's
+    default access log would write ``?token=...`` into your logs)."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse,
+            time: float) -> None:
+        """One line: method, path without the token, status, duration."""
+        path = request.path
+        token = request.match_info.get("token") if isinstance(request, web.Request) else None
+        if token:
+            path = path[: -len(token)] + "***"
+        self.logger.info("%s %s %s %.1f ms", request.method, path, response.status,
+                         time * 1000)
 
 
 def _answer(http_status: int, status: str, **extra: Any) -> web.Response:
@@ -49,7 +67,8 @@ class WebhookReceiver:
         @receiver.on("res.partner")
         async def partner_changed(event): ...
 
-        web.run_app(receiver.app("/odoo-hook"))   # Odoo posts to .../odoo-hook?token=...
+        web.run_app(receiver.app("/odoo-hook"),     # Odoo posts to .../odoo-hook?token=...
+                    access_log_class=TokenlessAccessLogger)
 
     Args:
         store: a path for the SQLite store, or an :class:`EventStore`.
