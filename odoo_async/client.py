@@ -398,7 +398,7 @@ class Client:
         """
         payload: dict[str, Any] = {}
         domain = (params or {}).get("domain")
-        if isinstance(domain, (list, tuple)):
+        if isinstance(domain, (list, tuple)) and domain:
             Domain(domain)  # a malformed domain fails here, naming the item
         for name, value in (params or {}).items():
             payload[name] = to_wire(value, where=f"parameter {name!r}",

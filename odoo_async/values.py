@@ -148,7 +148,7 @@ MAX_ID: Final = 2**31 - 1
 """The largest record id (PostgreSQL's ``integer``, Odoo's id column)."""
 
 
-def _number(value: float | Decimal, where: str) -> float:
+def _number(value: float | Decimal, where: str | _Where) -> float:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"{where}: {value!r} cannot be sent as JSON")
@@ -162,7 +162,7 @@ def _number(value: float | Decimal, where: str) -> float:
     return float(value)
 
 
-def _text(value: str, where: str) -> str:
+def _text(value: str, where: str | _Where) -> str:
     if not value.isascii():
         try:
             value.encode("utf-8")
@@ -170,6 +170,20 @@ def _text(value: str, where: str) -> str:
             raise ValueError(f"{where}: the string holds a lone surrogate, which is not "
                              "valid Unicode text") from None
     return value
+
+
+class _Where:
+    """Where a value sits (``"parameter 'vals'[0]['date']"``), formatted only when an
+    error needs it: converting a large payload builds no text."""
+
+    __slots__ = ("key", "parent")
+
+    def __init__(self, parent: str | _Where, key: object) -> None:
+        self.parent = parent
+        self.key = key
+
+    def __str__(self) -> str:
+        return f"{self.parent}[{self.key!r}]"
 
 
 def to_wire(value: Any, *, where: str = "value", naive_is_utc: bool = False,
@@ -184,13 +198,17 @@ def to_wire(value: Any, *, where: str = "value", naive_is_utc: bool = False,
             ``Decimal`` a float cannot carry exactly, a string that is not valid Unicode,
             or nesting deeper than ``MAX_DEPTH`` (a recursive structure).
     """
+    return _convert(value, where, naive_is_utc, _depth)
+
+
+def _convert(value: Any, where: str | _Where, naive_is_utc: bool, depth: int) -> Any:
     kind = type(value)
     if value is None or kind is bool or kind is int:
         return value
     if kind is str:
         return _text(value, where)
     if isinstance(value, enum.Enum):
-        return to_wire(value.value, where=where, naive_is_utc=naive_is_utc, _depth=_depth)
+        return _convert(value.value, where, naive_is_utc, depth)
     if isinstance(value, (bool, int)):
         return value
     if isinstance(value, str):
@@ -198,31 +216,28 @@ def to_wire(value: Any, *, where: str = "value", naive_is_utc: bool = False,
     if isinstance(value, (float, Decimal)):
         return _number(value, where)
     if isinstance(value, dt.datetime):
-        return format_datetime(value, naive_is_utc=naive_is_utc, where=where)
+        return format_datetime(value, naive_is_utc=naive_is_utc, where=str(where))
     if isinstance(value, dt.date):
         return format_date(value)
     if isinstance(value, (bytes, bytearray, memoryview)):
         return base64.b64encode(bytes(value)).decode("ascii")
-    if _depth >= MAX_DEPTH:
+    if depth >= MAX_DEPTH:
         raise ValueError(f"{where}: nested more than {MAX_DEPTH} levels deep (a recursive "
                          "structure?)")
     if kind is not dict and kind is not list and isinstance(value, WireConvertible):
-        return to_wire(value.__odoo_json__(), where=where, naive_is_utc=naive_is_utc,
-                       _depth=_depth + 1)
+        return _convert(value.__odoo_json__(), where, naive_is_utc, depth + 1)
     if isinstance(value, Mapping):
         out: dict[str, Any] = {}
         for key, item in value.items():
             if not isinstance(key, str):
                 raise TypeError(f"{where}: keys must be strings, not {type(key).__name__}")
-            out[_text(key, where)] = to_wire(item, where=f"{where}[{key!r}]",
-                                             naive_is_utc=naive_is_utc, _depth=_depth + 1)
+            out[_text(key, where)] = _convert(item, _Where(where, key), naive_is_utc,
+                                              depth + 1)
         return out
     if isinstance(value, (list, tuple, Set)):
         items = _sorted_if_possible(value) if isinstance(value, Set) else value
-        return [
-            to_wire(item, where=f"{where}[{i}]", naive_is_utc=naive_is_utc, _depth=_depth + 1)
-            for i, item in enumerate(items)
-        ]
+        return [_convert(item, _Where(where, i), naive_is_utc, depth + 1)
+                for i, item in enumerate(items)]
     ids = getattr(value, "ids", None)
     if isinstance(ids, (list, tuple)) and all(type(i) is int for i in ids):
         return list(ids)
