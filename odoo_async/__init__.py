@@ -37,11 +37,18 @@ from odoo_async.errors import (
 from odoo_async.orm import Change, ChangeCursor, Environment, FieldInfo, Model, Query, Recordset
 from odoo_async.resilience import CircuitBreaker, RateLimit, RetryPolicy
 from odoo_async.secret import Secret
-from odoo_async.transport import Json2Transport, Transport
+from odoo_async.transport import (
+    AutoTransport,
+    Json2Transport,
+    JsonRpcTransport,
+    Transport,
+    XmlRpcTransport,
+)
 from odoo_async.values import Many2one
 
 __all__ = [
     "AccessError",
+    "AutoTransport",
     "AuthenticationError",
     "Change",
     "ChangeCursor",
@@ -61,6 +68,7 @@ __all__ = [
     "FieldInfo",
     "FieldNotLoadedError",
     "Json2Transport",
+    "JsonRpcTransport",
     "Many2one",
     "MissingError",
     "Model",
@@ -83,6 +91,7 @@ __all__ = [
     "UnknownModelError",
     "UserError",
     "ValidationError",
+    "XmlRpcTransport",
     "__version__",
     "errors",
 ]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import aiohttp
 import attrs
+from yarl import URL
 
 from odoo_async.config import ConnectionLimits, Timeout
 from odoo_async.domain import Domain
@@ -27,9 +28,11 @@ from odoo_async.resilience import (
     SystemClock,
 )
 from odoo_async.secret import Secret
+from odoo_async.transport.auto import AutoTransport
 from odoo_async.transport.base import Transport, validate_method, validate_model
 from odoo_async.transport.http import parse_base_url
 from odoo_async.transport.json2 import Json2Transport
+from odoo_async.transport.legacy import JsonRpcTransport, XmlRpcTransport
 from odoo_async.values import normalize_ids, to_wire, to_wire_vals
 
 if TYPE_CHECKING:
@@ -49,6 +52,33 @@ calls to a quarter of that, leaving room for other clients, Odoo's cron workers 
 interactive users, while still overlapping network latency well (a small call takes
 10-30 ms on the server).
 """
+
+
+PROTOCOLS: Final = ("json2", "jsonrpc", "xmlrpc", "auto")
+
+
+def _transport_for(protocol: str, url: URL, key: Secret, *, login: str | None,
+                   **common: Any) -> Transport:
+    """The transport for ``protocol``.
+
+    Raises:
+        ValueError: an unknown protocol, or a legacy one without a login.
+    """
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"protocol must be one of {', '.join(PROTOCOLS)}, got {protocol!r}")
+    if protocol in ("jsonrpc", "xmlrpc") and not login:
+        raise ValueError(f"protocol={protocol!r} authenticates with the login of the API "
+                         "key's user: pass login='...'")
+    if login is not None and (not isinstance(login, str) or not login.strip()):
+        raise ValueError(f"login must be a non-empty str, got {login!r}")
+    if protocol == "jsonrpc":
+        return JsonRpcTransport(url, key, login=login, **common)
+    if protocol == "xmlrpc":
+        return XmlRpcTransport(url, key, login=login, **common)
+    json2 = Json2Transport(url, key, **common)
+    if protocol == "json2":
+        return json2
+    return AutoTransport(json2, JsonRpcTransport(url, key, login=login, **common))
 
 
 def _as_timeout(timeout: Timeout | float | None) -> Timeout | None:
@@ -135,6 +165,9 @@ class Client:
         coalesce: merge concurrent fetches of the same model and fields into one call.
         web_read: read through ``web_read``/``web_search_read`` (``None``: use them and
             fall back to ``read``/``search_read`` if the server lacks them).
+        protocol: ``"json2"`` (Odoo 19+, the default), ``"jsonrpc"`` or ``"xmlrpc"``
+            (Odoo 8 to 19), or ``"auto"`` (asks the server's version once).
+        login: the API key's user login: the legacy protocols authenticate with it.
 
     Raises:
         ValueError: an invalid URL, key, database name or setting.
@@ -165,6 +198,8 @@ class Client:
         cache_max_records: int | None = 100_000,
         coalesce: bool = True,
         web_read: bool | None = None,
+        protocol: str = "json2",
+        login: str | None = None,
     ) -> None:
         self._url = parse_base_url(url)
         self._api_key = Secret(api_key)
@@ -181,16 +216,10 @@ class Client:
         self._context = to_wire(dict(context or {}), where="context")
         self._naive_is_utc = naive_datetimes_are_utc
         self._timeout = _as_timeout(timeout) or Timeout()
-        self._transport: Transport = transport or Json2Transport(
-            self._url,
-            self._api_key,
-            database=database,
-            timeout=self._timeout,
-            limits=limits,
-            user_agent=user_agent,
-            ssl=ssl,
-            session=session,
-        )
+        self._transport: Transport = transport or _transport_for(
+            protocol, self._url, self._api_key, login=login, database=database,
+            timeout=self._timeout, limits=limits, user_agent=user_agent, ssl=ssl,
+            session=session)
         clock = clock or SystemClock()
         self._resilience = Resilience(
             retry=_retry_policy(retry, idempotent_methods),

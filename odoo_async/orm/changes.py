@@ -111,7 +111,8 @@ async def changes(env: Environment, model: str, *, since: ChangeCursor | str | N
         for record_id in ids:
             stamp = store.get(model, record_id, "write_date")
             cursor = ChangeCursor(str(stamp), record_id)
-            yield Change(Recordset(feed.with_store(store), model, [record_id]), cursor)
+            yield Change(Recordset.fetched(feed.with_store(store), model, [record_id], paths),
+                         cursor)
         if len(ids) == page_size:
             continue
         if poll_interval is None:

@@ -21,8 +21,10 @@ from odoo_async.orm.metadata import (
 from odoo_async.orm.model import Model
 from odoo_async.orm.spec import Spec, compile_known, compile_paths, relation_chains
 from odoo_async.resilience.clock import Clock
+from odoo_async.transport.auto import AutoTransport
 from odoo_async.transport.base import Transport, validate_model
 from odoo_async.transport.json2 import Json2Transport
+from odoo_async.transport.legacy import LegacyTransport
 
 if TYPE_CHECKING:
     from odoo_async.client import Client
@@ -80,8 +82,8 @@ of their own (a test double) keep theirs. Dropped when it reaches 64 entries."""
 
 
 def _shared_metadata(client: Caller) -> SharedModels | None:
-    if not isinstance(client.transport, Json2Transport):
-        return None
+    if not isinstance(client.transport, (Json2Transport, LegacyTransport, AutoTransport)):
+        return None  # a transport of the user's own (a test double) keeps its metadata
     key = (client.url, client.database, client.key_identity)
     tables = _METADATA.get(key)
     if tables is None:

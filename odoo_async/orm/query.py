@@ -122,11 +122,11 @@ class Query:
         env, plan = await self.env.prepare_fetch(self.model, paths, self.domain)
         if self.limit_to == 0:
             await plan.spec()  # the paths are still checked
-            return Recordset(env, self.model, [])  # Odoo would read every record
+            return Recordset.fetched(env, self.model, [], paths)  # Odoo would read all
         ids = await self._checked(env.state.loader.fetch_query(
             env.store, env.context, plan, self.domain, order=self.order_by,
             limit=self.limit_to, offset=self.skip))
-        return Recordset(env, self.model, ids)
+        return Recordset.fetched(env, self.model, ids, paths)
 
     @overload
     def pages(self, *paths: str, page_size: int = ..., as_dicts: Literal[False] = ...
@@ -175,7 +175,7 @@ class Query:
             if as_dicts:
                 yield dump(store, await plan.spec(), ids)
             else:
-                yield Recordset(self.env.with_store(store), self.model, ids)
+                yield Recordset.fetched(self.env.with_store(store), self.model, ids, paths)
             last = max(ids)
             if left is not None:
                 left -= len(ids)

@@ -73,6 +73,18 @@ class Recordset:
         self._ids: tuple[int, ...] = tuple(dict.fromkeys(normalize_ids(list(ids))))
         self._paths: tuple[str, ...] = ()  # what fetch() read on it, for refresh()
 
+    @classmethod
+    def fetched(cls, env: Environment, model: str, ids: Iterable[int],
+                paths: Iterable[str]) -> Recordset:
+        """Records a fetch just read ``paths`` of (what ``refresh()`` reads again).
+
+        Raises:
+            TypeError, ValueError: an invalid model name or ids.
+        """
+        records = cls(env, model, ids)
+        records._paths = tuple(dict.fromkeys(paths))
+        return records
+
     # -- identity --------------------------------------------------------------------
 
     @property

@@ -13,7 +13,7 @@ import logging
 import ssl as ssl_module
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Final
 
 import aiohttp
@@ -187,13 +187,15 @@ class HttpSession:
         url: URL | Secret,
         *,
         headers: Mapping[str, str],
-        body: bytes | None = None,
+        body: bytes | Callable[[], bytes] | None = None,
         model: str | None = None,
         odoo_method: str | None = None,
     ) -> HttpAnswer:
         """Send one request and read the whole answer, whatever its status. A ``url``
         given as a :class:`Secret` (a webhook URL, secret as a whole) is revealed only
-        to aiohttp: no log line, answer or frame of the library holds it.
+        to aiohttp: no log line, answer or frame of the library holds it. A ``body`` given
+        as a function (one that puts a key in it) is called only to hand its bytes to
+        aiohttp, for the same reason.
 
         The client's timeout applies to every request, even on a session given by the
         caller, and the session's own ``raise_for_status`` is ignored. An error answer's
@@ -257,12 +259,12 @@ class HttpSession:
         return answer
 
     async def _exchange(self, session: aiohttp.ClientSession, method: str, url: URL | Secret,
-                        headers: Mapping[str, str], body: bytes | None,
+                        headers: Mapping[str, str], body: bytes | Callable[[], bytes] | None,
                         where: Mapping[str, str | None]) -> HttpAnswer:
         async with session.request(
             method,
             url.reveal() if isinstance(url, Secret) else url,
-            data=body,
+            data=body() if callable(body) else body,  # built here: no frame of ours keeps it
             headers=headers,
             allow_redirects=False,
             ssl=self._ssl,

@@ -83,6 +83,10 @@ async def dispatch(fake: FakeOdoo, service: str, method: str, args: list[Any]) -
         ids = None
         if spec is not None and not spec.model_method:
             ids = positional.pop(0) if positional else []
+        if str(name) == "create" and not positional:
+            # Odoo's call_kw adapts create's result by looking at args[0]
+            raise CallError(500, "builtins.IndexError", "list index out of range",
+                            ["list index out of range"])
         result = await execute(fake, user, str(model), str(name), kwargs, ids=ids,
                                context=context, positional=positional)
         return _legacy_result(str(name), positional, result)

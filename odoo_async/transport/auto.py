@@ -1,0 +1,89 @@
+"""``protocol="auto"``: JSON-2 for Odoo 19 and later, JSON-RPC before, chosen once by
+asking the server's version (``common.version`` over JSON-RPC, which every version
+serves)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from odoo_async.transport.base import Transport
+from odoo_async.transport.json2 import Json2Transport
+from odoo_async.transport.legacy import JsonRpcTransport
+
+__all__ = ["AutoTransport", "JSON2_SINCE"]
+
+logger = logging.getLogger("odoo_async.transport")
+
+JSON2_SINCE = 19
+"""The first Odoo version with the JSON-2 API."""
+
+
+class AutoTransport:
+    """Picks JSON-2 or JSON-RPC on the first call and sticks to it."""
+
+    def __init__(self, json2: Json2Transport, jsonrpc: JsonRpcTransport) -> None:
+        self._json2 = json2
+        self._jsonrpc = jsonrpc
+        self._chosen: Transport | None = None
+        self._choosing: asyncio.Future[Transport] | None = None
+
+    def __repr__(self) -> str:
+        chosen = type(self._chosen).__name__ if self._chosen else "not chosen yet"
+        return f"AutoTransport({chosen})"
+
+    @property
+    def chosen(self) -> Transport | None:
+        """The transport in use, once the first call chose it."""
+        return self._chosen
+
+    async def choose(self) -> Transport:
+        """The transport for this server (asks its version the first time).
+
+        Raises:
+            odoo_async.errors.OdooError: the version could not be read.
+        """
+        if self._chosen is not None:
+            return self._chosen
+        if self._choosing is None:
+            self._choosing = asyncio.ensure_future(self._probe())
+        choosing = self._choosing
+        try:
+            return await asyncio.shield(choosing)
+        finally:
+            if choosing.done():
+                self._choosing = None
+
+    async def _probe(self) -> Transport:
+        version = await self._jsonrpc.version()
+        info = version.get("version_info")
+        major = info[0] if isinstance(info, list) and info else None
+        modern = isinstance(major, int) and major >= JSON2_SINCE
+        chosen: Transport = self._json2 if modern else self._jsonrpc
+        logger.info("Odoo %s: talking %s", version.get("version") or "?",
+                    "JSON-2" if modern else "JSON-RPC (JSON-2 needs Odoo 19)")
+        self._chosen = chosen
+        return chosen
+
+    async def call(self, model: str, method: str, payload: Mapping[str, Any]) -> Any:
+        """The call over the chosen protocol.
+
+        Raises:
+            odoo_async.errors.OdooError: as the chosen transport raises.
+        """
+        return await (await self.choose()).call(model, method, payload)
+
+    async def version(self) -> dict[str, Any]:
+        """The server's version.
+
+        Raises:
+            odoo_async.errors.OdooError: as the chosen transport raises.
+        """
+        return await (await self.choose()).version()
+
+    async def aclose(self) -> None:
+        """Close both transports."""
+        await self._json2.aclose()
+        await self._jsonrpc.aclose()

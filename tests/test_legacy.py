@@ -1,0 +1,203 @@
+"""The same API over JSON-RPC and XML-RPC (Odoo 8 to 19) as over JSON-2: one recordset
+and bulk scenario with identical results on all three, the legacy error shapes mapped to
+the same classes, the key kept out of every error, and protocol="auto"."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+import odoo_async
+from odoo_async import AutoTransport, Client, F, JsonRpcTransport
+from odoo_async.errors import (
+    AccessError,
+    AuthenticationError,
+    ConnectError,
+    InternalServerError,
+    UserError,
+    ValidationError,
+)
+from odoo_async.testing import FakeOdoo
+
+PROTOCOLS = ("json2", "jsonrpc", "xmlrpc")
+
+
+def _client(fake: FakeOdoo, protocol: str, *, key: str | None = None,
+            login: str = "admin", **extra: Any) -> Client:
+    return Client(fake.url, key or fake.api_key, fake.database, protocol=protocol,
+                  login=login, **extra)
+
+
+async def _scenario(odoo: Client) -> dict[str, Any]:
+    """A sync job and a web handler's reads: what must come out the same everywhere."""
+    report = await odoo.bulk.upsert("res.partner", [
+        {"ref": f"LEG-{n}", "name": f"Legacy {n}", "country_id": 20} for n in range(5)],
+        key="ref")
+    again = await odoo.bulk.upsert("res.partner", [
+        {"ref": f"LEG-{n}", "name": f"Legacy {n}" + ("!" if n == 2 else ""),
+         "country_id": 20} for n in range(5)], key="ref")
+    found = await odoo["res.partner"].search(F.ref.like("LEG-")).order("ref").fetch(
+        "name", "ref", "country_id.code", "category_id.name")
+    tag = await odoo["res.partner.category"].create({"name": "Legacy tag"})
+    await found[0].write({"category_id": [(4, tag.id)]})
+    await found.refresh()
+    created = await odoo.call("res.partner.category", "create", vals_list={"name": "One"})
+    count = await odoo["res.partner"].search_count([("ref", "=like", "LEG-%")])
+    deleted = await odoo.bulk.unlink("res.partner", report.ids())
+    return {"statuses": [str(r.status) for r in report], "again": again.unchanged,
+            "rows": found.to_dicts("name", "ref", "country_id.code", "category_id.name"),
+            "created": created, "count": count, "deleted": deleted.ok}
+
+
+async def test_one_scenario_gives_identical_results_over_every_protocol() -> None:
+    results = {}
+    for protocol in PROTOCOLS:
+        async with FakeOdoo() as fake, _client(fake, protocol) as odoo:
+            results[protocol] = await _scenario(odoo)
+    assert results["jsonrpc"] == results["json2"]
+    assert results["xmlrpc"] == results["json2"]
+    assert isinstance(results["json2"]["created"], list)  # create with one dict: a list
+
+
+@pytest.mark.parametrize("protocol", ["jsonrpc", "xmlrpc"])
+async def test_legacy_errors_map_to_the_json2_classes(protocol: str,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with FakeOdoo() as fake:
+        async with _client(fake, protocol, key="0" * 40) as wrong:
+            with pytest.raises(AuthenticationError) as refused:
+                await wrong.call("res.partner", "search_count", domain=[])
+            assert "0" * 40 not in _shown(refused.value)
+        async with _client(fake, protocol, key=fake.bot_api_key, login="bot") as bot:
+            with pytest.raises(AccessError, match="System Parameter"):
+                await bot.call("ir.config_parameter", "search_count", domain=[])
+        async with _client(fake, protocol) as odoo:
+            confirmed = await odoo.call("sale.order", "search", domain=[("state", "=", "sale")],
+                                        limit=1)
+            with pytest.raises(UserError, match="cancel it"):
+                await odoo.call("sale.order", "unlink", ids=confirmed)
+            with pytest.raises(UserError, match="Contacts require a name") as invalid_vals:
+                await odoo.call("res.partner", "create", vals_list=[{"name": False}])
+            # XML-RPC's fault code 2 says "user error" for every kind of it
+            assert isinstance(invalid_vals.value, ValidationError) is (protocol == "jsonrpc")
+            with pytest.raises(UserError, match="no.such.model"):
+                await odoo.call("no.such.model", "search", domain=[])
+            with pytest.raises(InternalServerError, match="Invalid field") as invalid:
+                await odoo.call("res.partner", "search", domain=[("nmae", "=", "x")])
+            assert invalid.value.name == "builtins.ValueError"  # as JSON-2 names it
+            # the context travels, by name, as Odoo's execute_kw expects it
+            names = await odoo.call("res.partner", "search_read", domain=[("id", "=", 3)],
+                                    fields=["name"], context={"lang": "en_US"})
+            assert names[0]["id"] == 3
+    assert fake.api_key not in caplog.text
+
+
+def _shown(error: BaseException) -> str:
+    """What the library's frames and the exception chain would show of ``error``."""
+    library = str(Path(odoo_async.__file__).parent)
+    shown = traceback.TracebackException.from_exception(error, capture_locals=True)
+    parts: list[str] = []
+    current: traceback.TracebackException | None = shown
+    while current is not None:
+        parts += [f"{frame.filename} {frame.locals}" for frame in current.stack
+                  if frame.filename.startswith(library)]
+        parts.append("".join(current.format_exception_only()))
+        current = current.__cause__ or current.__context__
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("protocol", ["jsonrpc", "xmlrpc"])
+async def test_the_key_stays_out_of_a_failed_legacy_call(protocol: str) -> None:
+    key = "f" * 40
+    async with Client("http://127.0.0.1:9", key, "odoo19", protocol=protocol,
+                      login="admin", retry=False) as odoo:
+        with pytest.raises(ConnectError) as refused:
+            await odoo.call("res.partner", "search", domain=[])
+    assert key not in _shown(refused.value)
+
+
+async def test_legacy_needs_a_login_and_finds_the_only_database() -> None:
+    with pytest.raises(ValueError, match="login"):
+        Client("https://odoo.test", "k" * 40, protocol="jsonrpc")
+    with pytest.raises(ValueError, match="protocol must be one of"):
+        Client("https://odoo.test", "k" * 40, protocol="soap")
+    async with FakeOdoo() as fake, Client(fake.url, fake.api_key, protocol="xmlrpc",
+                                          login="admin") as odoo:
+        assert await odoo.call("res.partner", "search_count", domain=[]) > 0
+        transport = odoo.transport
+        assert await transport.database() == fake.database  # type: ignore[attr-defined]
+        assert await transport.uid() == 2  # type: ignore[attr-defined]
+
+
+async def test_auto_picks_json2_on_odoo_19(fake_odoo: FakeOdoo) -> None:
+    async with Client(fake_odoo.url, fake_odoo.api_key, protocol="auto",
+                      login="admin") as odoo:
+        assert await odoo.call("res.partner", "search_count", domain=[]) > 0
+        transport = odoo.transport
+        assert isinstance(transport, AutoTransport)
+        assert type(transport.chosen).__name__ == "Json2Transport"
+
+
+@pytest.fixture
+async def odoo17() -> AsyncIterator[tuple[str, list[dict[str, Any]]]]:
+    """A server that answers like Odoo 17: JSON-RPC only, no /json/2."""
+    seen: list[dict[str, Any]] = []
+
+    async def jsonrpc(request: web.Request) -> web.Response:
+        params = (await request.json())["params"]
+        seen.append(params)
+        result: Any = None
+        if params["method"] == "version":
+            result = {"server_version": "17.0", "server_version_info": [17, 0, 0, "final", 0,
+                                                                         ""]}
+        elif params["method"] == "authenticate":
+            result = 2
+        elif params["method"] == "execute_kw":
+            result = [1, 2, 3]
+        return web.json_response({"jsonrpc": "2.0", "id": 1, "result": result})
+
+    app = web.Application()
+    app.router.add_post("/jsonrpc", jsonrpc)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    yield f"http://127.0.0.1:{runner.addresses[0][1]}", seen
+    await runner.cleanup()
+
+
+async def test_auto_picks_jsonrpc_before_odoo_19(
+        odoo17: tuple[str, list[dict[str, Any]]], caplog: pytest.LogCaptureFixture) -> None:
+    url, seen = odoo17
+    caplog.set_level(logging.INFO, logger="odoo_async.transport")
+    async with Client(url, "k" * 40, "db17", protocol="auto", login="bot") as odoo:
+        assert await odoo.call("res.partner", "search", domain=[]) == [1, 2, 3]
+        assert await odoo.call("res.partner", "search", domain=[]) == [1, 2, 3]
+        assert isinstance(odoo.transport, AutoTransport)
+        assert isinstance(odoo.transport.chosen, JsonRpcTransport)
+    assert [p["method"] for p in seen] == ["version", "authenticate", "execute_kw",
+                                           "execute_kw"]  # asked once, signed in once
+    execute = seen[2]["args"]
+    assert execute[3:] == ["res.partner", "search", [], {"domain": []}]
+    assert "talking JSON-RPC" in caplog.text
+
+
+async def test_the_fake_reads_creates_values_by_position_as_odoo_does(
+        fake_odoo: FakeOdoo) -> None:
+    import aiohttp
+
+    body = {"jsonrpc": "2.0", "method": "call", "id": 1, "params": {
+        "service": "object", "method": "execute_kw", "args": [
+            fake_odoo.database, 2, fake_odoo.api_key, "res.partner.category", "create", [],
+            {"vals_list": {"name": "by name"}}]}}
+    async with aiohttp.ClientSession() as session, session.post(
+            fake_odoo.url + "/jsonrpc", json=body) as response:
+        answer = await response.json()
+    # what a real Odoo 19 answers: call_kw looks at args[0] to shape create's result
+    assert answer["error"]["data"]["name"] == "builtins.IndexError"

@@ -1,0 +1,68 @@
+"""The legacy protocols against a real Odoo 19 (skipped unless ODOO_URL is set): one
+recordset and bulk scenario over JSON-2, JSON-RPC and XML-RPC with identical results, and
+the recorded legacy error shapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from odoo_async import Client, F
+from odoo_async.errors import AccessError, AuthenticationError, UserError
+from tests.real_server import DATABASE, URL, api_key, bot_key, needs_real_server, unique_prefix
+
+pytestmark = needs_real_server
+
+
+async def _scenario(odoo: Client, prefix: str) -> dict[str, Any]:
+    rows = [{"ref": f"{prefix}{n}", "name": f"Legacy {n}", "email": f"l{n}@example.com"}
+            for n in range(5)]
+    report = await odoo.bulk.upsert("res.partner", rows, key="ref")
+    rows[2]["name"] += "!"
+    again = await odoo.bulk.upsert("res.partner", rows, key="ref")
+    try:
+        found = await odoo["res.partner"].search(F.ref.like(prefix)).order("ref").fetch(
+            "name", "ref", "email", "country_id.code")
+        created = await odoo.call("res.partner", "create",
+                                  vals_list={"name": "One", "ref": f"{prefix}one"})
+        count = await odoo["res.partner"].search_count([("ref", "=like", f"{prefix}%")])
+        return {"statuses": [str(r.status) for r in report], "unchanged": again.unchanged,
+                "rows": [{k: v for k, v in row.items() if k != "id"} for row in
+                         found.to_dicts("name", "ref", "email", "country_id.code")],
+                "created": isinstance(created, list) and len(created), "count": count}
+    finally:
+        ids = await odoo.call("res.partner", "search",
+                              domain=[("ref", "=like", f"{prefix}%")])
+        await odoo.call("res.partner", "unlink", ids=ids)
+
+
+async def test_one_scenario_over_every_protocol_on_a_real_odoo() -> None:
+    assert URL is not None
+    results = {}
+    for protocol in ("json2", "jsonrpc", "xmlrpc"):
+        prefix = unique_prefix()
+        async with Client(URL, api_key(), DATABASE, protocol=protocol, login="admin") as odoo:
+            result = await _scenario(odoo, prefix)
+        results[protocol] = {**result, "rows": [
+            {**row, "ref": row["ref"][len(prefix):]} for row in result["rows"]]}
+    assert results["jsonrpc"] == results["json2"]
+    assert results["xmlrpc"] == results["json2"]
+
+
+@pytest.mark.parametrize("protocol", ["jsonrpc", "xmlrpc", "auto"])
+async def test_legacy_errors_on_a_real_odoo(protocol: str) -> None:
+    assert URL is not None
+    async with Client(URL, "0" * 40, DATABASE, protocol=protocol, login="admin") as wrong:
+        with pytest.raises(AuthenticationError):
+            await wrong.call("res.partner", "search_count", domain=[])
+    key = bot_key()
+    if key is not None:
+        async with Client(URL, key, DATABASE, protocol=protocol, login="bot") as bot:
+            with pytest.raises(AccessError, match="System Parameter"):
+                await bot.call("ir.config_parameter", "search_count", domain=[])
+    async with Client(URL, api_key(), DATABASE, protocol=protocol, login="admin") as odoo:
+        confirmed = await odoo.call("sale.order", "search", domain=[("state", "=", "sale")],
+                                    limit=1)
+        with pytest.raises(UserError, match="cancel it"):
+            await odoo.call("sale.order", "unlink", ids=confirmed)
