@@ -86,7 +86,7 @@ async def test_legacy_errors_map_to_the_json2_classes(protocol: str,
                 await odoo.call("res.partner", "create", vals_list=[{"name": False}])
             # XML-RPC's fault code 2 says "user error" for every kind of it
             assert isinstance(invalid_vals.value, ValidationError) is (protocol == "jsonrpc")
-            with pytest.raises(UserError, match="no.such.model"):
+            with pytest.raises(UserError, match=r"no\.such\.model"):
                 await odoo.call("no.such.model", "search", domain=[])
             with pytest.raises(InternalServerError, match="Invalid field") as invalid:
                 await odoo.call("res.partner", "search", domain=[("nmae", "=", "x")])
