@@ -34,6 +34,7 @@ from odoo_async.errors import (
     UserError,
     ValidationError,
 )
+from odoo_async.introspection import IndexDoc, MethodDoc, ModelDoc
 from odoo_async.orm import Change, ChangeCursor, Environment, FieldInfo, Model, Query, Recordset
 from odoo_async.resilience import CircuitBreaker, RateLimit, RetryPolicy
 from odoo_async.secret import Secret
@@ -65,11 +66,14 @@ __all__ = [
     "Environment",
     "F",
     "Field",
+    "IndexDoc",
     "FieldInfo",
     "FieldNotLoadedError",
     "Json2Transport",
     "JsonRpcTransport",
     "Many2one",
+    "MethodDoc",
+    "ModelDoc",
     "MissingError",
     "Model",
     "NotFoundError",

@@ -37,6 +37,7 @@ from odoo_async.values import normalize_ids, to_wire, to_wire_vals
 
 if TYPE_CHECKING:
     from odoo_async.bulk import Bulk
+    from odoo_async.introspection import Introspector
     from odoo_async.orm import Environment, Model
 
 __all__ = ["DEFAULT_MAX_IN_FLIGHT", "Client"]
@@ -231,6 +232,7 @@ class Client:
         self._closed = False
         self._env: Environment | None = None
         self._bulk: Bulk | None = None
+        self._introspector: Introspector | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.recordset_settings: dict[str, Any] = {
             "cache": cache, "cache_max_records": cache_max_records, "coalesce": coalesce,
@@ -280,6 +282,21 @@ class Client:
         if self._bulk is None:
             self._bulk = self._extension("bulk")
         return self._bulk
+
+    @property
+    def introspect(self) -> Introspector:
+        """What the server says about its models: ``await client.introspect("res.partner")``
+        (fields, methods, signatures, ``api`` flags from Odoo's API documentation, or
+        ``fields_get`` where that is not available); ``await client.introspect()`` lists
+        every model.
+
+        Raises:
+            RuntimeError: the introspection module was not imported (``import
+                odoo_async`` imports it).
+        """
+        if self._introspector is None:
+            self._introspector = self._extension("introspect")
+        return self._introspector
 
     def __getitem__(self, model: str) -> Model:
         """The model ``model`` (no I/O): ``client["res.partner"]``.

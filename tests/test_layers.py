@@ -23,7 +23,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("client", ("odoo_async.client",)),
     ("recordsets", ("odoo_async.orm",)),
     ("bulk", ("odoo_async.bulk",)),
-    ("around", ("odoo_async.testing", "odoo_async.webhooks", "odoo_async.cli")),
+    ("around", ("odoo_async.testing", "odoo_async.webhooks", "odoo_async.cli",
+                "odoo_async.introspection")),
 ]
 
 

@@ -116,8 +116,9 @@ class Json2Transport:
     def __repr__(self) -> str:
         return f"Json2Transport({str(self._url)!r}, database={self._database!r})"
 
-    def _headers(self, *, with_body: bool) -> RequestHeaders:
-        headers = {"Accept": _JSON, "User-Agent": self._user_agent}
+    def _headers(self, *, with_body: bool, extra: Mapping[str, str] | None = None
+                 ) -> RequestHeaders:
+        headers = {"Accept": _JSON, "User-Agent": self._user_agent, **(extra or {})}
         if with_body:
             headers["Content-Type"] = "application/json; charset=utf-8"
         if self._database:
@@ -172,6 +173,31 @@ class Json2Transport:
             raise ProtocolError("/web/version did not answer a JSON object",
                                 status=answer.status)
         return result
+
+    async def document(self, name: str, etag: str | None = None
+                       ) -> tuple[int, str | None, Any]:
+        """``GET /doc-bearer/<name>`` (Odoo's ``api_doc`` module): the status, the ETag and
+        the decoded body; with ``etag``, a 304 (unchanged) comes back without a body.
+
+        Raises:
+            ValueError: a name that is not ``index.json`` or ``<model>.json``.
+            odoo_async.errors.ServerError: 403 without the Technical Documentation right,
+                404 without the api_doc module (a subclass per kind).
+            odoo_async.errors.OdooError: the subclass for what went wrong.
+        """
+        if name != "index.json" and not (name.endswith(".json") and name[:-5]
+                                          and all(p.isidentifier() for p in
+                                                  name[:-5].split("."))):
+            raise ValueError(f"not an API documentation name: {name!r}")
+        answer = await self._http.request(
+            "GET", self._url / "doc-bearer" / name,
+            headers=self._headers(with_body=False,
+                                  extra={"If-None-Match": etag} if etag else None))
+        tag = answer.headers.get("ETag")
+        if answer.status == 304:
+            return 304, tag or etag, None
+        return answer.status, tag, decode_answer(answer, model=None, method=None,
+                                                 secret=self._api_key)
 
     async def aclose(self) -> None:
         """Close the pooled session (unless it was given by the caller)."""

@@ -1,0 +1,61 @@
+"""client.introspect(): Odoo's API documentation, revalidated by ETag, and fields_get
+where it is not available (a user without the right, a legacy protocol)."""
+
+from __future__ import annotations
+
+import pytest
+
+from odoo_async import Client, ModelDoc
+from odoo_async.testing import FakeOdoo
+
+
+async def test_a_model_document_with_methods_and_api_flags(fake_odoo: FakeOdoo) -> None:
+    async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
+        doc = await odoo.introspect("res.partner")
+        assert isinstance(doc, ModelDoc)
+        assert doc.source == "api_doc"
+        assert doc.methods is not None
+        search_read = doc.methods["search_read"]
+        assert search_read.model_method
+        assert search_read.readonly
+        assert "domain" in search_read.parameters
+        assert not doc.methods["write"].readonly
+        assert doc.fields["country_id"]["relation"] == "res.country"
+        index = await odoo.introspect()
+        assert index is not None
+        assert "res.partner" in index.models
+
+
+async def test_an_unchanged_document_is_revalidated_not_downloaded(fake_odoo: FakeOdoo) -> None:
+    async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
+        transport = odoo.transport
+        real = transport.document  # type: ignore[attr-defined]
+        answers: list[tuple[int, bool]] = []
+
+        async def spy(name: str, etag: str | None = None) -> object:
+            status, tag, body = await real(name, etag)
+            answers.append((status, etag is not None))
+            return status, tag, body
+
+        transport.document = spy  # type: ignore[attr-defined]
+        first = await odoo.introspect("res.partner")
+        again = await odoo.introspect("res.partner")
+        assert again == first
+        assert answers == [(200, False), (304, True)]  # asked with If-None-Match: 304
+
+
+@pytest.mark.parametrize("how", ["bot", "jsonrpc"])
+async def test_without_the_documentation_fields_get_says_what_is_unknown(
+        fake_odoo: FakeOdoo, how: str) -> None:
+    if how == "bot":
+        client = Client(fake_odoo.url, fake_odoo.bot_api_key)  # 403 on /doc-bearer
+    else:
+        client = Client(fake_odoo.url, fake_odoo.api_key, fake_odoo.database,
+                        protocol="jsonrpc", login="admin")
+    async with client as odoo:
+        doc = await odoo.introspect("res.partner")
+        assert doc.source == "fields_get"
+        assert doc.methods is None
+        assert "api_doc" in doc.unknown
+        assert doc.fields["name"]["type"] == "char"
+        assert await odoo.introspect() is None
