@@ -169,6 +169,9 @@ class Client:
         protocol: ``"json2"`` (Odoo 19+, the default), ``"jsonrpc"`` or ``"xmlrpc"``
             (Odoo 8 to 19), or ``"auto"`` (asks the server's version once).
         login: the API key's user login: the legacy protocols authenticate with it.
+        check_calls: check each call's keyword arguments against the method's documented
+            signature before sending (one documentation request per model), and repeat
+            the methods it marks read-only after a timeout, as the built-in read-only ones.
 
     Raises:
         ValueError: an invalid URL, key, database name or setting.
@@ -201,6 +204,7 @@ class Client:
         web_read: bool | None = None,
         protocol: str = "json2",
         login: str | None = None,
+        check_calls: bool = False,
     ) -> None:
         self._url = parse_base_url(url)
         self._api_key = Secret(api_key)
@@ -233,6 +237,7 @@ class Client:
         self._env: Environment | None = None
         self._bulk: Bulk | None = None
         self._introspector: Introspector | None = None
+        self._check_calls = bool(check_calls)
         self._loop: asyncio.AbstractEventLoop | None = None
         self.recordset_settings: dict[str, Any] = {
             "cache": cache, "cache_max_records": cache_max_records, "coalesce": coalesce,
@@ -483,8 +488,9 @@ class Client:
             await odoo.call("sale.order", "action_confirm", ids=[15])
 
         Raises:
-            ValueError: an invalid model or method name (nothing is sent), or a value that
-                cannot be sent (naive datetime, NaN).
+            ValueError: an invalid model or method name (nothing is sent), a value that
+                cannot be sent (naive datetime, NaN), or with ``check_calls`` an argument
+                the method does not take or a required one left out.
             TypeError: a parameter of a type JSON cannot carry (the message names it).
             ClientClosedError: the client was closed.
             odoo_async.errors.ServerError: Odoo answered with an error (a subclass per kind).
@@ -499,6 +505,10 @@ class Client:
         validate_model(model)
         validate_method(method)
         payload = self.build_payload(ids, context, params)
+        if self._check_calls:
+            readonly = await self.introspect.check_call(model, method, params)
+            if idempotent is None and readonly:
+                idempotent = True  # documented read-only: safe to repeat
         return await self._resilience.run(
             lambda: self._transport.call(model, method, payload),
             model=model, method=method, idempotent=idempotent, budget=self._timeout.total,

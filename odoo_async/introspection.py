@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,7 +21,7 @@ from odoo_async.client import Client
 from odoo_async.errors import AccessError, NotFoundError, ProtocolError
 from odoo_async.transport.base import validate_model
 
-__all__ = ["IndexDoc", "Introspector", "MethodDoc", "ModelDoc"]
+__all__ = ["IndexDoc", "Introspector", "MethodDoc", "ModelDoc", "check_arguments"]
 
 _UNKNOWN = ("methods and their signatures: the server has no API documentation for this "
             "key (the api_doc module is not installed, or the user lacks the Technical "
@@ -95,12 +96,14 @@ class Introspector:
         self._client = client
         self._cache: dict[str, tuple[str | None, Any]] = {}
 
-    async def _document(self, name: str) -> Any | None:
+    async def _document(self, name: str, *, revalidate: bool = True) -> Any | None:
         """The decoded document, or ``None`` when the server has none for this key."""
         document = getattr(self._client.transport, "document", None)
         if document is None:  # legacy protocols: no bearer documentation
             return None
         cached = self._cache.get(name)
+        if cached is not None and not revalidate:
+            return cached[1]
         try:
             status, etag, body = await document(name, cached[0] if cached else None)
         except (AccessError, NotFoundError):
@@ -142,6 +145,28 @@ class Introspector:
                      for name, raw in body["methods"].items()},
             doc=str(body.get("doc") or ""))
 
+    async def check_call(self, model: str, method: str, params: Mapping[str, Any]
+                         ) -> bool | None:
+        """Check a call's keyword arguments against the method's documented signature
+        (fetched once per model, not revalidated): whether the method is read-only, or
+        ``None`` when the server documents nothing for this key (nothing is checked).
+
+        Raises:
+            ValueError: an unknown keyword (with the closest parameter), a missing
+                required one, or a method the model does not have.
+        """
+        body = await self._document(f"{model}.json", revalidate=False)
+        methods = body.get("methods") if isinstance(body, Mapping) else None
+        if not isinstance(methods, Mapping):
+            return None
+        raw = methods.get(method)
+        if not isinstance(raw, Mapping):
+            close = difflib.get_close_matches(method, [str(m) for m in methods], n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"{model} has no public method {method!r}{hint}")
+        check_arguments(model, _method(method, raw), params)
+        return "readonly" in (raw.get("api") or ())
+
     async def index(self) -> IndexDoc | None:
         """Every model of the server (``None`` without the API documentation).
 
@@ -157,6 +182,37 @@ class Introspector:
         return IndexDoc(modules=tuple(str(m) for m in body.get("modules") or ()),
                         models={str(m.get("model")): m for m in body["models"]
                                 if isinstance(m, Mapping)})
+
+
+_RESERVED = frozenset({"ids", "context"})
+
+
+def check_arguments(model: str, method: MethodDoc, params: Mapping[str, Any]) -> None:
+    """Refuse keyword arguments ``method`` does not take and required ones left out.
+    A method taking ``**kwargs`` (``search_read``) lets unknown names through, except one
+    that is a near miss of a declared parameter (``domian``): Odoo would pass it on and
+    answer a 500 TypeError from deep inside.
+
+    Raises:
+        ValueError: an unknown or a missing argument (the message names it).
+    """
+    declared = {name: spec for name, spec in method.parameters.items()
+                if spec.get("kind") not in ("VAR_KEYWORD", "VAR_POSITIONAL")}
+    for name in params:
+        if name in declared or name in _RESERVED:
+            continue
+        close = difflib.get_close_matches(name, list(declared), n=1, cutoff=0.75)
+        if close:
+            raise ValueError(f"{model}.{method.name}() has no parameter {name!r}; did you "
+                             f"mean {close[0]!r}? (signature: {method.signature})")
+        if not method.accepts_any_keyword:
+            raise ValueError(f"{model}.{method.name}() has no parameter {name!r} "
+                             f"(signature: {method.signature})")
+    missing = [name for name, spec in declared.items()
+               if "default" not in spec and name not in params]
+    if missing:
+        raise ValueError(f"{model}.{method.name}() needs {', '.join(map(repr, missing))} "
+                         f"(signature: {method.signature})")
 
 
 Client.register_extension("introspect", Introspector)

@@ -59,3 +59,41 @@ async def test_without_the_documentation_fields_get_says_what_is_unknown(
         assert "api_doc" in doc.unknown
         assert doc.fields["name"]["type"] == "char"
         assert await odoo.introspect() is None
+
+
+async def test_check_calls_refuses_wrong_arguments_before_sending(fake_odoo: FakeOdoo) -> None:
+    async with Client(fake_odoo.url, fake_odoo.api_key, check_calls=True) as odoo:
+        before = odoo.stats.calls
+        with pytest.raises(ValueError, match=r"search_read\(\) has no parameter 'domian'; did "
+                                             r"you mean 'domain'"):
+            await odoo.call("res.partner", "search_read", domian=[], fields=["name"])
+        with pytest.raises(ValueError, match=r"write\(\) has no parameter 'values'"):
+            await odoo.call("res.partner", "write", ids=[9], values={"name": "x"})
+        with pytest.raises(ValueError, match=r"write\(\) needs 'vals'"):
+            await odoo.call("res.partner", "write", ids=[9])
+        with pytest.raises(ValueError, match="no public method 'serach_read'; did you mean "
+                                             "'search_read'"):
+            await odoo.call("res.partner", "serach_read", domain=[])
+        assert odoo.stats.calls == before  # nothing reached Odoo
+        # what a method with **kwargs really takes goes through (search_read's load=)
+        rows = await odoo.call("res.partner", "search_read", domain=[("id", "=", 9)],
+                               fields=["name"], load=None, context={"lang": "en_US"})
+        assert rows[0]["id"] == 9
+
+
+async def test_check_calls_repeats_documented_read_only_methods(fake_odoo: FakeOdoo) -> None:
+    from odoo_async.errors import OutcomeUnknownError
+    from odoo_async.testing import ResetAfterExecute
+
+    def partner_score(call: object, partner_id: int) -> int:
+        return partner_id * 2
+
+    fake_odoo.register_method("res.partner", "partner_score", partner_score,
+                              model_method=True, readonly=True)
+    async with Client(fake_odoo.url, fake_odoo.api_key) as plain:
+        fake_odoo.faults.queue(ResetAfterExecute(), match="res.partner/partner_score")
+        with pytest.raises(OutcomeUnknownError):  # not known to be read-only: not repeated
+            await plain.call("res.partner", "partner_score", partner_id=4)
+    async with Client(fake_odoo.url, fake_odoo.api_key, check_calls=True) as checked:
+        fake_odoo.faults.queue(ResetAfterExecute(), match="res.partner/partner_score")
+        assert await checked.call("res.partner", "partner_score", partner_id=4) == 8
