@@ -11,6 +11,7 @@
 
 from odoo_async import errors
 from odoo_async._version import __version__
+from odoo_async.apikeys import ApiKeyInfo, ApiKeys
 from odoo_async.bulk import BulkError, BulkReport, BulkTimeoutError, RowResult, RowStatus
 from odoo_async.client import Client
 from odoo_async.command import Command
@@ -49,6 +50,8 @@ from odoo_async.values import Many2one
 
 __all__ = [
     "AccessError",
+    "ApiKeyInfo",
+    "ApiKeys",
     "AutoTransport",
     "AuthenticationError",
     "Change",

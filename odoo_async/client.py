@@ -36,6 +36,7 @@ from odoo_async.transport.legacy import JsonRpcTransport, XmlRpcTransport
 from odoo_async.values import normalize_ids, to_wire, to_wire_vals
 
 if TYPE_CHECKING:
+    from odoo_async.apikeys import ApiKeys
     from odoo_async.bulk import Bulk
     from odoo_async.introspection import Introspector
     from odoo_async.orm import Environment, Model
@@ -56,6 +57,7 @@ interactive users, while still overlapping network latency well (a small call ta
 
 
 PROTOCOLS: Final = ("json2", "jsonrpc", "xmlrpc", "auto")
+_BUILT_IN: Final = (Json2Transport, JsonRpcTransport, XmlRpcTransport, AutoTransport)
 
 
 def _transport_for(protocol: str, url: URL, key: Secret, *, login: str | None,
@@ -221,6 +223,9 @@ class Client:
         self._context = to_wire(dict(context or {}), where="context")
         self._naive_is_utc = naive_datetimes_are_utc
         self._timeout = _as_timeout(timeout) or Timeout()
+        self._twin_settings: dict[str, Any] = {
+            "timeout": self._timeout, "limits": limits, "user_agent": user_agent, "ssl": ssl,
+            "protocol": protocol, "login": login}
         self._transport: Transport = transport or _transport_for(
             protocol, self._url, self._api_key, login=login, database=database,
             timeout=self._timeout, limits=limits, user_agent=user_agent, ssl=ssl,
@@ -237,6 +242,7 @@ class Client:
         self._env: Environment | None = None
         self._bulk: Bulk | None = None
         self._introspector: Introspector | None = None
+        self._apikeys: ApiKeys | None = None
         self._check_calls = bool(check_calls)
         self._loop: asyncio.AbstractEventLoop | None = None
         self.recordset_settings: dict[str, Any] = {
@@ -287,6 +293,18 @@ class Client:
         if self._bulk is None:
             self._bulk = self._extension("bulk")
         return self._bulk
+
+    @property
+    def apikeys(self) -> ApiKeys:
+        """The API keys of the key's user: ``generate``, ``list_keys``, ``revoke``, ``rotate``
+        (the user's password is needed: Odoo checks identity to create or remove keys).
+
+        Raises:
+            RuntimeError: the module was not imported (``import odoo_async`` imports it).
+        """
+        if self._apikeys is None:
+            self._apikeys = self._extension("apikeys")
+        return self._apikeys
 
     @property
     def introspect(self) -> Introspector:
@@ -524,6 +542,19 @@ class Client:
         self.check_loop()
         return await self._resilience.run(self._transport.version, model=None, method=None,
                                           budget=self._timeout.total)
+
+    def with_api_key(self, api_key: str | Secret) -> Client:
+        """A new client for the same server, database and connection settings with
+        another key (to try a freshly generated one). Close it when done.
+
+        Raises:
+            ValueError: an invalid key.
+            RuntimeError: this client runs on a transport of the caller's own.
+        """
+        if not isinstance(self._transport, _BUILT_IN):
+            raise RuntimeError("with_api_key() needs a client on one of the built-in "
+                               "transports")
+        return Client(str(self._url), api_key, self._database, **self._twin_settings)
 
     async def whoami(self) -> dict[str, Any]:
         """Who the API key belongs to: ``res.users/context_get``, ``{"uid", "lang", "tz"}``.

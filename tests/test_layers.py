@@ -24,7 +24,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("recordsets", ("odoo_async.orm",)),
     ("bulk", ("odoo_async.bulk",)),
     ("around", ("odoo_async.testing", "odoo_async.webhooks", "odoo_async.cli",
-                "odoo_async.introspection", "odoo_async.stubs", "odoo_async.__main__")),
+                "odoo_async.introspection", "odoo_async.stubs", "odoo_async.__main__",
+                "odoo_async.apikeys")),
 ]
 
 
