@@ -201,3 +201,55 @@ async def test_the_fake_reads_creates_values_by_position_as_odoo_does(
         answer = await response.json()
     # what a real Odoo 19 answers: call_kw looks at args[0] to shape create's result
     assert answer["error"]["data"]["name"] == "builtins.IndexError"
+
+
+async def test_a_legacy_create_that_may_have_run_is_not_repeated() -> None:
+    from odoo_async.errors import OutcomeUnknownError
+
+    created = 0
+
+    async def jsonrpc(request: web.Request) -> web.Response:
+        nonlocal created
+        params = (await request.json())["params"]
+        if params["method"] == "authenticate":
+            return web.json_response({"jsonrpc": "2.0", "id": 1, "result": 2})
+        created += 1  # the create ran and committed; the proxy then lost the answer
+        return web.Response(status=503, text="Service Unavailable")
+
+    app = web.Application()
+    app.router.add_post("/jsonrpc", jsonrpc)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        async with Client(f"http://127.0.0.1:{runner.addresses[0][1]}", "k" * 40, "db",
+                          protocol="jsonrpc", login="bot") as odoo:
+            with pytest.raises(OutcomeUnknownError):
+                await odoo.call("res.partner", "create", vals_list=[{"name": "Once"}])
+    finally:
+        await runner.cleanup()
+    assert created == 1
+
+
+async def test_a_large_xmlrpc_answer_is_parsed_off_the_event_loop(
+        fake_odoo: FakeOdoo, monkeypatch: pytest.MonkeyPatch) -> None:
+    import anyio.to_thread
+
+    from odoo_async.transport import legacy
+
+    parsed_in_threads: list[object] = []
+    real = anyio.to_thread.run_sync
+
+    async def spy(function: Any, *args: Any, **kwargs: Any) -> Any:
+        parsed_in_threads.append(function)
+        return await real(function, *args, **kwargs)
+
+    monkeypatch.setattr(legacy, "XMLRPC_THREAD_BYTES", 1000)
+    monkeypatch.setattr(anyio.to_thread, "run_sync", spy)
+    async with _client(fake_odoo, "xmlrpc") as odoo:
+        small = await odoo.call("res.partner", "search_count", domain=[])
+        rows = await odoo.call("res.partner", "search_read", domain=[], fields=["name"])
+    assert small > 0
+    assert len(rows) == small
+    assert len(parsed_in_threads) == 1  # only the large answer went to a thread
