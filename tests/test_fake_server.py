@@ -555,3 +555,36 @@ def test_each_fake_method_documents_itself_and_nothing_else() -> None:
     assert (methods.create.__doc__ or "").startswith("Create records")
     assert (methods.unlink.__doc__ or "").startswith("Delete the records")
     assert (methods.web_read.__doc__ or "").startswith("The records read along")
+
+
+async def test_a_failing_webhook_never_undoes_another_requests_work(fake_odoo: FakeOdoo,
+                                                                     admin: Client) -> None:
+    """One transaction per request: a JSON-2 create issued while an async webhook rule
+    waits is not swallowed by the rule's rollback."""
+    rule_started, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_failing_rule(env: Env, payload: dict[str, Any]) -> None:
+        env.create("res.partner", [{"name": "From the rule"}])
+        rule_started.set()
+        await release.wait()
+        raise ValueError("the rule fails after waiting")
+
+    path = fake_odoo.add_incoming_webhook(slow_failing_rule)
+    async with aiohttp.ClientSession() as session:
+        hook = asyncio.ensure_future(session.post(fake_odoo.url + path, json={}))
+        await rule_started.wait()
+        create = asyncio.ensure_future(admin.call("res.partner", "create",
+                                                  vals_list=[{"name": "From JSON-2"}]))
+        for _ in range(100_000):  # until the create reached the server (or even ran)
+            if create.done() or fake_odoo.in_flight >= 2:
+                break
+            await asyncio.sleep(0)
+        release.set()
+        response = await hook
+        assert response.status == 500
+        [created] = await create
+    names = await admin.call("res.partner", "search_read",
+                             domain=[("name", "in", ["From the rule", "From JSON-2"])],
+                             fields=["name"])
+    assert [row["name"] for row in names] == ["From JSON-2"]
+    assert names[0]["id"] == created

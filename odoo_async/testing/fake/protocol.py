@@ -138,8 +138,10 @@ async def execute(fake: FakeOdoo, user: FakeUser, model: str, method: str,
     try:
         if spec.operation is not None:
             env.check_access(model, spec.operation)
-        with fake.db.transaction():
-            result = spec.function(Call(env, model, record_ids), *bound.args, **bound.kwargs)
+        async with fake.db.writer:
+            with fake.db.transaction():
+                result = spec.function(Call(env, model, record_ids), *bound.args,
+                                       **bound.kwargs)
     except Exception as exc:  # Odoo answers with the exception's name and message
         raise CallError.from_exception(exc) from None
     fake.executed[f"{model}/{method}"] += 1

@@ -8,6 +8,7 @@ from per-table sequences that, as in PostgreSQL, do not give back ids of rolled-
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -123,6 +124,7 @@ class Database:
         self.tables = {name: Table(model, self) for name, model in schema.models.items()}
         self.xmlids: dict[str, tuple[str, int]] = {}
         self._journal: list[Undo] | None = None
+        self._writer: asyncio.Lock | None = None
 
     def __getitem__(self, model: str) -> Table:
         return self.tables[model]
@@ -150,6 +152,15 @@ class Database:
                 self.xmlids[xmlid] = previous
 
         self.journal(undo)
+
+    @property
+    def writer(self) -> asyncio.Lock:
+        """Held by every call for its transaction: a transaction that waits on something
+        (an async webhook handler) keeps other calls out until it commits or rolls back,
+        as Odoo's separate transactions would never see or undo each other's work."""
+        if self._writer is None:
+            self._writer = asyncio.Lock()
+        return self._writer
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -114,10 +114,11 @@ class Webhooks:
                 parsed = {}
             payload = parsed if isinstance(parsed, dict) else {}
         try:
-            with db.transaction():
-                outcome = handler(env, payload)
-                if inspect.isawaitable(outcome):
-                    await outcome
+            async with db.writer:  # its own transaction, even across the handler's awaits
+                with db.transaction():
+                    outcome = handler(env, payload)
+                    if inspect.isawaitable(outcome):
+                        await outcome
         except Exception:
             logger.exception("incoming webhook handler failed")
             return 500, {"status": "error"}
