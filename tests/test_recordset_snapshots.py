@@ -28,16 +28,16 @@ async def test_fetching_the_same_recordset_again_and_again_does_not_chain_stores
 async def test_a_write_elsewhere_does_not_take_values_from_a_fetched_recordset(
         fake_odoo: FakeOdoo) -> None:
     async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
-        shown = await odoo["res.partner"].browse([9, 10]).fetch("name", "comment")
+        shown = await odoo["res.partner"].browse([9, 10]).fetch("name", "ref")
         writer = odoo["res.partner"].browse(9)
-        await writer.write({"comment": "changed by another request"})
+        await writer.write({"ref": "changed by another request"})
         # another request handler's snapshot keeps what it read ...
-        assert shown.to_dicts("name", "comment")[0]["comment"] != "changed by another request"
+        assert shown.to_dicts("name", "ref")[0]["ref"] != "changed by another request"
         # ... the shared cache forgot it, so the next fetch reads the new value
         with pytest.raises(FieldNotLoadedError):
-            _ = odoo["res.partner"].browse(9).comment
-        fresh = await odoo["res.partner"].browse(9).fetch("comment")
-        assert fresh.comment == "changed by another request"
+            _ = odoo["res.partner"].browse(9).ref
+        fresh = await odoo["res.partner"].browse(9).fetch("ref")
+        assert fresh.ref == "changed by another request"
 
         # the recordset that wrote drops its own values for the records written
         mine = await odoo["res.partner"].browse(10).fetch("name")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from odoo_async.testing.exceptions import AccessError, MissingError, ValidationError
 from odoo_async.testing.fake.evaluate import Searcher, parse_domain
+from odoo_async.testing.fake.html import sanitize
 from odoo_async.testing.fake.schema import FieldDef, ModelDef
 from odoo_async.testing.fake.store import Database, Record
 
@@ -165,7 +166,9 @@ class Env:
             dt.datetime.strptime(text if len(text) > 10 else text + " 00:00:00",
                                  "%Y-%m-%d %H:%M:%S")
             return text if len(text) > 10 else text + " 00:00:00"
-        if kind in ("char", "text", "html"):
+        if kind == "html":
+            return sanitize(str(value))
+        if kind in ("char", "text"):
             return str(value)
         return value
 
