@@ -6,6 +6,8 @@ import json
 from types import ModuleType
 from typing import Any
 
+from odoo_async.secret import Secret
+
 __all__ = ["BACKEND", "dumps", "loads"]
 
 _orjson: ModuleType | None
@@ -19,19 +21,28 @@ else:
 BACKEND = "orjson" if _orjson is not None else "json"
 
 
+def _reveal(value: Any) -> Any:
+    """A :class:`Secret` in a body is written as its value: the only place it is."""
+    if isinstance(value, Secret):
+        return value.reveal()
+    raise TypeError(f"Type is not JSON serializable: {type(value).__name__}")
+
+
 def dumps(value: Any) -> bytes:
-    """Encode ``value`` (already made of JSON types) as compact UTF-8 JSON.
+    """Encode ``value`` (already made of JSON types, and :class:`Secret` objects, written
+    as their value) as compact UTF-8 JSON.
 
     Raises:
         TypeError: ``value`` holds something JSON cannot carry.
     """
     if _orjson is not None:
         try:
-            encoded: bytes = _orjson.dumps(value)
+            encoded: bytes = _orjson.dumps(value, default=_reveal)
         except _orjson.JSONEncodeError as exc:
-            raise TypeError(str(exc)) from exc
+            raise TypeError(str(exc)) from None  # its context holds the value
         return encoded
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False,
+                      default=_reveal).encode()
 
 
 def loads(data: bytes | str) -> Any:

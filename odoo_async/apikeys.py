@@ -17,6 +17,8 @@ import attrs
 from odoo_async.client import Client
 from odoo_async.errors import ProtocolError
 from odoo_async.secret import Secret
+from odoo_async.transport.auto import AutoTransport
+from odoo_async.transport.legacy import LegacyTransport
 from odoo_async.values import format_datetime
 
 __all__ = ["ApiKeyInfo", "ApiKeys"]
@@ -40,14 +42,23 @@ class ApiKeys:
     def __init__(self, client: Client) -> None:
         self._client = client
 
+    def _check_protocol(self) -> None:
+        transport = self._client.transport
+        chosen = transport.chosen if isinstance(transport, AutoTransport) else transport
+        if isinstance(chosen, LegacyTransport):
+            raise RuntimeError("client.apikeys needs JSON-2 (Odoo 19): Odoo runs its "
+                               "identity check only in requests it routes itself, which the "
+                               "legacy protocols are not")
+
     async def _confirmed(self, answer: Any, password: Secret) -> Any:
         """Pass Odoo's identity check when ``answer`` asks for it."""
         if isinstance(answer, Mapping) and answer.get("res_model") == _CHECK:
             check = answer.get("res_id")
             if not isinstance(check, int):
                 raise ProtocolError("Odoo asked for an identity check without a wizard id")
+            # the password stays a Secret in the call: written out only into the body
             return await self._client.call(_CHECK, "run_check", ids=[check],
-                                           context={"password": password.reveal()})
+                                           context={"password": password})
         return answer
 
     async def generate(self, name: str, *, password: str | Secret,
@@ -57,6 +68,8 @@ class ApiKeys:
 
         Raises:
             ValueError: an empty name.
+            RuntimeError: the client talks a legacy protocol (Odoo's identity check
+                needs JSON-2).
             odoo_async.errors.UserError: a wrong password ("Incorrect Password").
             odoo_async.errors.ValidationError: an expiration beyond what the user may have.
             ProtocolError: Odoo's answer does not hold the key.
@@ -64,7 +77,9 @@ class ApiKeys:
         """
         if not isinstance(name, str) or not name.strip():
             raise ValueError("an API key needs a name (shown in Odoo's preferences)")
-        secret = password if isinstance(password, Secret) else Secret(password)
+        self._check_protocol()
+        # rebound at once: no frame keeps the password as plain text
+        password = password if isinstance(password, Secret) else Secret(password)
         values: dict[str, Any] = {"name": name, "duration": "0"}
         if expiration is not None:
             moment = expiration if isinstance(expiration, dt.datetime) else dt.datetime(
@@ -74,7 +89,7 @@ class ApiKeys:
                                            vals_list=[values])
         answer = await self._confirmed(
             await self._client.call("res.users.apikeys.description", "make_key",
-                                    ids=[wizard]), secret)
+                                    ids=[wizard]), password)
         key = answer.get("context", {}).get("default_key") if isinstance(answer, Mapping) \
             else None
         if not isinstance(key, str) or not key:
@@ -82,12 +97,16 @@ class ApiKeys:
         return Secret(key)
 
     async def list_keys(self) -> list[ApiKeyInfo]:
-        """The user's keys, newest first.
+        """The client's user's own keys, newest first (an administrator's included: not
+        the other users' ones it could read).
 
         Raises:
             odoo_async.errors.OdooError: the call failed.
         """
-        rows = await self._client.call("res.users.apikeys", "search_read", domain=[],
+        uid = (await self._client.whoami()).get("uid")
+        # an administrator reads every user's keys: only the caller's own are listed
+        rows = await self._client.call("res.users.apikeys", "search_read",
+                                       domain=[("user_id", "=", uid)],
                                        fields=["name", "scope", "expiration_date"],
                                        order="id desc")
         return [ApiKeyInfo(
@@ -108,9 +127,10 @@ class ApiKeys:
         ids = [key_ids] if isinstance(key_ids, int) else list(key_ids)
         if not ids:
             return
-        secret = password if isinstance(password, Secret) else Secret(password)
+        self._check_protocol()
+        password = password if isinstance(password, Secret) else Secret(password)
         await self._confirmed(await self._client.call("res.users.apikeys", "remove", ids=ids),
-                              secret)
+                              password)
 
     async def rotate(self, name: str, *, password: str | Secret,
                      expiration: dt.date | dt.datetime | None = None) -> Secret:
@@ -123,6 +143,7 @@ class ApiKeys:
             RuntimeError: the new key does not answer as the same user (nothing revoked).
             odoo_async.errors.OdooError: a call failed.
         """
+        password = password if isinstance(password, Secret) else Secret(password)
         before = {info.id for info in await self.list_keys() if info.name == name}
         me = await self._client.whoami()
         new_key = await self.generate(name, password=password, expiration=expiration)

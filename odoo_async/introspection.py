@@ -19,6 +19,7 @@ import attrs
 
 from odoo_async.client import Client
 from odoo_async.errors import AccessError, NotFoundError, ProtocolError
+from odoo_async.orm.methods import close_field
 from odoo_async.transport.base import validate_model
 
 __all__ = ["IndexDoc", "Introspector", "MethodDoc", "ModelDoc", "check_arguments"]
@@ -103,10 +104,11 @@ class Introspector:
             return None
         cached = self._cache.get(name)
         if cached is not None and not revalidate:
-            return cached[1]
+            return cached[1]  # None: the server had no document for this key
         try:
             status, etag, body = await document(name, cached[0] if cached else None)
         except (AccessError, NotFoundError):
+            self._cache[name] = (None, None)  # remembered: checks do not ask again
             return None
         if status == 304 and cached is not None:
             return cached[1]
@@ -161,9 +163,7 @@ class Introspector:
             return None
         raw = methods.get(method)
         if not isinstance(raw, Mapping):
-            close = difflib.get_close_matches(method, [str(m) for m in methods], n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ValueError(f"{model} has no public method {method!r}{hint}")
+            return None  # undocumented (deprecated ones such as read_group): Odoo decides
         check_arguments(model, _method(method, raw), params)
         return "readonly" in (raw.get("api") or ())
 
@@ -189,9 +189,10 @@ _RESERVED = frozenset({"ids", "context"})
 
 def check_arguments(model: str, method: MethodDoc, params: Mapping[str, Any]) -> None:
     """Refuse keyword arguments ``method`` does not take and required ones left out.
-    A method taking ``**kwargs`` (``search_read``) lets unknown names through, except one
-    that is a near miss of a declared parameter (``domian``): Odoo would pass it on and
-    answer a 500 TypeError from deep inside.
+    A method taking ``**kwargs`` (``search_read``, ``message_post``) lets unknown names
+    through, except a typing slip of a declared parameter (``domian``: two letters
+    swapped, one missing or extra): Odoo would pass it on and answer a 500 TypeError from
+    deep inside.
 
     Raises:
         ValueError: an unknown or a missing argument (the message names it).
@@ -201,13 +202,15 @@ def check_arguments(model: str, method: MethodDoc, params: Mapping[str, Any]) ->
     for name in params:
         if name in declared or name in _RESERVED:
             continue
-        close = difflib.get_close_matches(name, list(declared), n=1, cutoff=0.75)
-        if close:
-            raise ValueError(f"{model}.{method.name}() has no parameter {name!r}; did you "
-                             f"mean {close[0]!r}? (signature: {method.signature})")
         if not method.accepts_any_keyword:
-            raise ValueError(f"{model}.{method.name}() has no parameter {name!r} "
+            close = difflib.get_close_matches(name, list(declared), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"{model}.{method.name}() has no parameter {name!r}{hint} "
                              f"(signature: {method.signature})")
+        slip = close_field(name, declared, typo_only=True)
+        if slip is not None:  # a typo of a parameter, not a keyword meant for **kwargs
+            raise ValueError(f"{model}.{method.name}() has no parameter {name!r}; did you "
+                             f"mean {slip!r}? (signature: {method.signature})")
     missing = [name for name, spec in declared.items()
                if "default" not in spec and name not in params]
     if missing:

@@ -39,6 +39,8 @@ from typing import Any, Final, Protocol, runtime_checkable
 
 import attrs
 
+from odoo_async.secret import Secret
+
 __all__ = [
     "DATETIME_FORMAT",
     "DATE_FORMAT",
@@ -203,8 +205,8 @@ def to_wire(value: Any, *, where: str = "value", naive_is_utc: bool = False,
 
 def _convert(value: Any, where: str | _Where, naive_is_utc: bool, depth: int) -> Any:
     kind = type(value)
-    if value is None or kind is bool or kind is int:
-        return value
+    if value is None or kind is bool or kind is int or kind is Secret:
+        return value  # a Secret stays one until the body is written (see _json.dumps)
     if kind is str:
         return _text(value, where)
     if isinstance(value, enum.Enum):

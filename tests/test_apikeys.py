@@ -5,6 +5,7 @@ or an error."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -67,6 +68,8 @@ async def test_generate_list_and_revoke_through_the_identity_check() -> None:
         assert calls[2].ids == [3]
 
         [info] = await odoo.apikeys.list_keys()
+        listing = [c for c in calls if c.method == "search_read"][-1]
+        assert listing.params["domain"] == [["user_id", "=", 2]]  # the caller's own only
         assert (info.id, info.name) == (4, "sync job")
         assert info.expiration == dt.datetime(2026, 12, 29, tzinfo=dt.timezone.utc)
         await odoo.apikeys.revoke(info.id, password="admin")
@@ -85,3 +88,29 @@ async def test_rotation_needs_a_client_on_a_built_in_transport() -> None:
         # the new key is checked with a client of its own before anything is revoked
         with pytest.raises(RuntimeError, match="built-in transports"):
             await odoo.apikeys.rotate("sync job", password="admin")
+
+
+async def test_the_password_stays_out_of_every_frame() -> None:
+    import traceback
+
+    calls: list[MockCall] = []
+    async with Client("https://odoo.test", "k" * 40,
+                      transport=MockTransport(recorded_odoo(calls))) as odoo:
+        with pytest.raises(UserError) as wrong:
+            await odoo.apikeys.generate("x", password="s3cret-pa55word")
+    import odoo_async
+
+    library = str(Path(odoo_async.__file__).parent)
+    double = str(Path(odoo_async.__file__).parent / "testing")  # the mock reveals it
+    shown = traceback.TracebackException.from_exception(wrong.value, capture_locals=True)
+    frames = [f"{frame.filename} {frame.locals}" for frame in shown.stack
+              if frame.filename.startswith(library) and not frame.filename.startswith(double)]
+    assert frames  # the client's and the pipeline's frames are there ...
+    assert "s3cret-pa55word" not in "\n".join(frames)  # ... without the password
+
+
+async def test_api_keys_need_json2(fake_odoo: Any) -> None:
+    async with Client(fake_odoo.url, fake_odoo.api_key, protocol="jsonrpc",
+                      login="admin") as odoo:
+        with pytest.raises(RuntimeError, match="needs JSON-2"):
+            await odoo.apikeys.generate("x", password="admin")

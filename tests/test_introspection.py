@@ -71,10 +71,11 @@ async def test_check_calls_refuses_wrong_arguments_before_sending(fake_odoo: Fak
             await odoo.call("res.partner", "write", ids=[9], values={"name": "x"})
         with pytest.raises(ValueError, match=r"write\(\) needs 'vals'"):
             await odoo.call("res.partner", "write", ids=[9])
-        with pytest.raises(ValueError, match="no public method 'serach_read'; did you mean "
-                                             "'search_read'"):
-            await odoo.call("res.partner", "serach_read", domain=[])
         assert odoo.stats.calls == before  # nothing reached Odoo
+        # an undocumented method is Odoo's to judge (deprecated ones are left out)
+        from odoo_async.errors import UnknownMethodError
+        with pytest.raises(UnknownMethodError):
+            await odoo.call("res.partner", "serach_read", domain=[])
         # what a method with **kwargs really takes goes through (search_read's load=)
         rows = await odoo.call("res.partner", "search_read", domain=[("id", "=", 9)],
                                fields=["name"], load=None, context={"lang": "en_US"})
@@ -97,3 +98,35 @@ async def test_check_calls_repeats_documented_read_only_methods(fake_odoo: FakeO
     async with Client(fake_odoo.url, fake_odoo.api_key, check_calls=True) as checked:
         fake_odoo.faults.queue(ResetAfterExecute(), match="res.partner/partner_score")
         assert await checked.call("res.partner", "partner_score", partner_id=4) == 8
+
+
+async def test_check_calls_lets_real_keywords_through_and_asks_once(fake_odoo: FakeOdoo) -> None:
+    def message_post(call: object, body: str = "", author_id: int | None = None,
+                     **kwargs: object) -> int:
+        return 1
+
+    fake_odoo.register_method("res.partner", "message_post", message_post)
+    async with Client(fake_odoo.url, fake_odoo.api_key, check_calls=True) as odoo:
+        # a keyword for **kwargs that merely resembles a parameter is not a typo
+        assert await odoo.call("res.partner", "message_post", ids=[3], body="hi",
+                               author_guest_id=4) == 1
+    async with Client(fake_odoo.url, fake_odoo.bot_api_key, check_calls=True) as bot:
+        transport = bot.transport
+        real = transport.document  # type: ignore[attr-defined]
+        asked: list[str] = []
+
+        async def spy(name: str, etag: str | None = None) -> object:
+            asked.append(name)
+            return await real(name, etag)
+
+        transport.document = spy  # type: ignore[attr-defined]
+        for _ in range(5):  # 403 for a plain user: asked once, then nothing is checked
+            await bot.call("res.partner", "search_count", domain=[])
+        assert asked == ["res.partner.json"]
+
+
+async def test_check_calls_works_with_protocol_auto(fake_odoo: FakeOdoo) -> None:
+    async with Client(fake_odoo.url, fake_odoo.api_key, protocol="auto", login="admin",
+                      check_calls=True) as odoo:
+        with pytest.raises(ValueError, match="did you mean 'domain'"):
+            await odoo.call("res.partner", "search_read", domian=[])

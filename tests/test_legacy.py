@@ -20,6 +20,7 @@ from odoo_async.errors import (
     AuthenticationError,
     ConnectError,
     InternalServerError,
+    UnknownModelError,
     UserError,
     ValidationError,
 )
@@ -86,7 +87,7 @@ async def test_legacy_errors_map_to_the_json2_classes(protocol: str,
                 await odoo.call("res.partner", "create", vals_list=[{"name": False}])
             # XML-RPC's fault code 2 says "user error" for every kind of it
             assert isinstance(invalid_vals.value, ValidationError) is (protocol == "jsonrpc")
-            with pytest.raises(UserError, match=r"no\.such\.model"):
+            with pytest.raises(UnknownModelError, match=r"no\.such\.model"):
                 await odoo.call("no.such.model", "search", domain=[])
             with pytest.raises(InternalServerError, match="Invalid field") as invalid:
                 await odoo.call("res.partner", "search", domain=[("nmae", "=", "x")])
@@ -253,3 +254,88 @@ async def test_a_large_xmlrpc_answer_is_parsed_off_the_event_loop(
     assert small > 0
     assert len(rows) == small
     assert len(parsed_in_threads) == 1  # only the large answer went to a thread
+
+
+@pytest.mark.parametrize("protocol", ["jsonrpc", "xmlrpc"])
+async def test_a_method_returning_none_answers_none(fake_odoo: FakeOdoo, protocol: str) -> None:
+    def nothing(call: Any) -> None:
+        return None
+
+    fake_odoo.register_method("res.partner", "do_nothing", nothing)
+    async with _client(fake_odoo, protocol) as odoo:
+        assert await odoo.call("res.partner", "do_nothing", ids=[3]) is None
+
+
+@pytest.fixture
+async def echo_server() -> AsyncIterator[str]:
+    """A broken server that puts the whole request it got into its error answers."""
+    async def jsonrpc(request: web.Request) -> web.Response:
+        body = (await request.read()).decode()
+        if '"authenticate"' in body:
+            return web.json_response({"jsonrpc": "2.0", "id": 1, "result": 2})
+        return web.json_response({"jsonrpc": "2.0", "id": 1, "error": {
+            "code": 0, "message": "Odoo Server Error", "data": {
+                "name": "builtins.ValueError", "message": f"bad request: {body}",
+                "arguments": [body], "context": {}, "debug": body}}})
+
+    async def xmlrpc(request: web.Request) -> web.Response:
+        body = (await request.read()).decode()
+        if "authenticate" in body:
+            import xmlrpc.client as xc
+            return web.Response(text=xc.dumps((2,), methodresponse=True),
+                                content_type="text/xml")
+        import xmlrpc.client as xc
+        return web.Response(text=xc.dumps(xc.Fault(1, f"ValueError: {body}"),
+                                          methodresponse=True), content_type="text/xml")
+
+    app = web.Application()
+    app.router.add_post("/jsonrpc", jsonrpc)
+    app.router.add_post("/xmlrpc/2/{service}", xmlrpc)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    await runner.cleanup()
+
+
+@pytest.mark.parametrize("protocol", ["jsonrpc", "xmlrpc"])
+async def test_a_key_echoed_by_the_server_is_redacted(echo_server: str, protocol: str) -> None:
+    key = "e" * 40
+    async with Client(echo_server, key, "db", protocol=protocol, login="bot",
+                      retry=False) as odoo:
+        with pytest.raises(InternalServerError) as echoed:
+            await odoo.call("res.partner", "search", domain=[])
+    assert "***" in str(echoed.value) + echoed.value.debug  # where it was echoed
+    assert key not in _shown(echoed.value)
+    assert key not in repr(echoed.value.arguments) + echoed.value.debug
+
+
+async def test_xmlrpc_refuses_values_it_cannot_carry_before_sending(
+        fake_odoo: FakeOdoo) -> None:
+    async with _client(fake_odoo, "xmlrpc") as odoo:
+        before = sum(fake_odoo.executed.values())
+        with pytest.raises(ValueError, match="cannot be sent over XML-RPC") as refused:
+            await odoo.call("res.partner", "search", domain=[("id", "=", 2**40)])
+        assert sum(fake_odoo.executed.values()) == before
+    assert fake_odoo.api_key not in _shown(refused.value)
+
+
+async def test_concurrent_first_calls_ask_the_databases_once(fake_odoo: FakeOdoo) -> None:
+    import asyncio
+
+    async with Client(fake_odoo.url, fake_odoo.api_key, protocol="jsonrpc",
+                      login="admin") as odoo:
+        transport = odoo.transport
+        real = transport._rpc  # type: ignore[attr-defined]
+        asked: list[str] = []
+
+        async def spy(service: str, method: str, *args: Any, **kwargs: Any) -> Any:
+            asked.append(f"{service}.{method}")
+            return await real(service, method, *args, **kwargs)
+
+        transport._rpc = spy  # type: ignore[attr-defined]
+        await asyncio.gather(*(odoo.call("res.partner", "search_count", domain=[])
+                               for _ in range(20)))
+    assert asked.count("db.list") == 1
+    assert asked.count("common.authenticate") == 1

@@ -66,3 +66,41 @@ async def test_legacy_errors_on_a_real_odoo(protocol: str) -> None:
                                     limit=1)
         with pytest.raises(UserError, match="cancel it"):
             await odoo.call("sale.order", "unlink", ids=confirmed)
+
+
+async def _outcome(odoo: Client, case: str) -> str:
+    """The class of what a failing (or succeeding) call gives, by protocol."""
+    calls = {
+        "unknown model": lambda: odoo.call("res.partnerx", "search", domain=[]),
+        "unknown method": lambda: odoo.call("res.partner", "frobnicate"),
+        "missing argument": lambda: odoo.call("res.partner", "write", ids=[3]),
+        "ids to a model method": lambda: odoo.call("res.partner", "search", ids=[3],
+                                                   domain=[]),
+        "deleted record": lambda: odoo.call("res.partner", "write", ids=[99999999],
+                                            vals={"name": "x"}),
+        "negative limit": lambda: odoo.call("res.partner", "search", domain=[], limit=-5),
+        "record method without ids": lambda: odoo.call("res.partner", "action_archive"),
+        "a method returning None": lambda: odoo.call("res.partner", "action_unarchive",
+                                                     ids=[3]),
+    }
+    try:
+        result = await calls[case]()
+    except Exception as error:  # noqa: BLE001 - the class is what is compared
+        return type(error).__name__
+    return f"ok: {result!r}"
+
+
+@pytest.mark.parametrize("case", ["unknown model", "unknown method", "missing argument",
+                                  "ids to a model method", "deleted record", "negative limit",
+                                  "record method without ids", "a method returning None"])
+async def test_legacy_failures_are_the_json2_ones(case: str) -> None:
+    assert URL is not None
+    outcomes = {}
+    for protocol in ("json2", "jsonrpc", "xmlrpc"):
+        async with Client(URL, api_key(), DATABASE, protocol=protocol, login="admin",
+                          retry=False) as odoo:
+            outcomes[protocol] = await _outcome(odoo, case)
+    if case == "deleted record":  # XML-RPC's fault code 2 carries no subclass name...
+        assert outcomes["xmlrpc"] == "MissingError"  # ...recognised by Odoo's wording
+    assert outcomes["jsonrpc"] == outcomes["json2"], outcomes
+    assert outcomes["xmlrpc"] == outcomes["json2"], outcomes

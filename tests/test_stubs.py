@@ -14,11 +14,15 @@ from odoo_async.stubs import class_name, generate_stubs, render_stubs
 from odoo_async.testing import FakeOdoo
 
 PROGRAM = '''
+import datetime
+
 from odoo_models import ResPartnerValues, SaleOrderValues
 
 partner: ResPartnerValues = {"name": "Jane", "country_id": 20, "is_company": False,
-                             "category_id": [(6, 0, [1, 2])]}
-order: SaleOrderValues = {"partner_id": 9, "state": "draft"}
+                             "category_id": [(6, 0, [1, 2])], "comment": None}
+order: SaleOrderValues = {"partner_id": 9, "state": "draft",
+                          "date_order": datetime.datetime.now(datetime.timezone.utc),
+                          "validity_date": datetime.date(2027, 1, 1)}
 '''
 WRONG = '''
 from odoo_models import ResPartnerValues, SaleOrderValues
@@ -34,7 +38,7 @@ async def test_stubs_of_the_fakes_models_pass_mypy_and_catch_mistakes(
     async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
         text = await generate_stubs(odoo, ["res.partner", "sale.order"])
     assert "class ResPartnerValues(TypedDict, total=False):" in text
-    assert "    country_id: int | Literal[False]" in text
+    assert "    country_id: int | Recordset | Literal[False] | None" in text
     (tmp_path / "odoo_models.pyi").write_text(text)
     (tmp_path / "good.py").write_text(PROGRAM)
     (tmp_path / "bad.py").write_text(WRONG)
@@ -58,7 +62,7 @@ def test_rendering_is_pure_and_handles_odd_names() -> None:
     assert class_name("sale.order.line") == "SaleOrderLineValues"
     text = render_stubs({"x.thing": {"class": {"type": "char"}, "ok": {"type": "integer"}}})
     assert "XThingValues = TypedDict('XThingValues', {" in text  # a keyword as a field
-    assert "    'class': str | Literal[False]," in text
+    assert "    'class': str | Literal[False] | None," in text
     with pytest.raises(ValueError, match="invalid model name"):
         render_stubs({"bad/model": {}})
 

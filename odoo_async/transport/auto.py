@@ -9,6 +9,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from odoo_async.errors import NotFoundError
 from odoo_async.transport.base import Transport
 from odoo_async.transport.json2 import Json2Transport
 from odoo_async.transport.legacy import JsonRpcTransport
@@ -82,6 +83,18 @@ class AutoTransport:
             odoo_async.errors.OdooError: as the chosen transport raises.
         """
         return await (await self.choose()).version()
+
+    async def document(self, name: str, etag: str | None = None
+                       ) -> tuple[int, str | None, Any]:
+        """Odoo's API documentation, when the chosen protocol is JSON-2.
+
+        Raises:
+            NotFoundError: the chosen protocol has no bearer documentation.
+            odoo_async.errors.OdooError: as :meth:`Json2Transport.document`.
+        """
+        if await self.choose() is self._json2:
+            return await self._json2.document(name, etag)
+        raise NotFoundError("the legacy protocols have no API documentation", status=404)
 
     async def aclose(self) -> None:
         """Close both transports."""

@@ -149,7 +149,7 @@ class Json2Transport:
                 "POST",
                 url,
                 headers=self._call_headers,
-                body=_json.dumps(dict(payload)),
+                body=lambda: _json.dumps(dict(payload)),  # a Secret in it revealed only here
                 model=model,
                 odoo_method=method,
             ),

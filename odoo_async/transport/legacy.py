@@ -10,8 +10,9 @@ password). Errors, a JSON-RPC ``error`` member or an XML-RPC fault (both with HT
 become the same exception classes as on JSON-2, by Odoo's exception name. ``create``
 with one dict answers a bare id there: it comes back as JSON-2's list.
 
-The key travels in the request body: it is put there by a function the request calls at
-the last moment, so no frame of the library holds it in plain text.
+The key travels in the request body: it stays a :class:`Secret` in the arguments and is
+written out only when the body is built for aiohttp, so no frame of the library holds it
+in plain text; a server that echoes it back gets it replaced by ``***``.
 """
 
 from __future__ import annotations
@@ -21,17 +22,19 @@ import logging
 import re
 import ssl as ssl_module
 import xmlrpc.client
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Final
 
 import aiohttp
 import anyio.to_thread
+import attrs
 from yarl import URL
 
 from odoo_async import _json
 from odoo_async.config import ConnectionLimits, Timeout
 from odoo_async.errors import (
     AuthenticationError,
+    InternalServerError,
     ProtocolError,
     ServerError,
     error_from_odoo,
@@ -56,7 +59,8 @@ _FAULTS: Final[Mapping[int, str]] = {
     3: "odoo.exceptions.AccessDenied",
     4: "odoo.exceptions.AccessError",
 }
-_LAST_LINE: Final = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Denied|Warning)): (.*)$")
+_LAST_LINE: Final = re.compile(r"^([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*): (.*)$")
+_NONE_RESULT: Final = "cannot marshal None unless allow_none is enabled"
 
 
 def _normalise(method: str, result: Any) -> Any:
@@ -87,6 +91,7 @@ class LegacyTransport:
         self._user_agent = user_agent or DEFAULT_USER_AGENT
         self._uid: int | None = None
         self._signing_in: asyncio.Future[int] | None = None
+        self._listing: asyncio.Future[str] | None = None
         self._http = HttpSession(timeout=timeout or Timeout(),
                                  limits=limits or ConnectionLimits(), ssl=ssl,
                                  session=session)
@@ -97,7 +102,7 @@ class LegacyTransport:
 
     # -- what each protocol provides ---------------------------------------------------
 
-    async def _rpc(self, service: str, method: str, args: Callable[[], list[Any]], *,
+    async def _rpc(self, service: str, method: str, args: list[Any], *,
                    model: str | None = None, odoo_method: str | None = None) -> Any:
         raise NotImplementedError
 
@@ -108,8 +113,8 @@ class LegacyTransport:
 
         Raises:
             AuthenticationError: the login and key were refused.
-            ValueError: no login, or no database given and the server has several (or
-                none).
+            ValueError: no login, no database given and the server has several (or
+                none), or (XML-RPC) a value the protocol cannot carry.
             odoo_async.errors.OdooError: the subclass for what went wrong.
         """
         if not isinstance(payload, Mapping):
@@ -118,15 +123,21 @@ class LegacyTransport:
         uid = await self.uid()
         kwargs = dict(payload)
         ids = kwargs.pop("ids", None)
-        positional = [ids] if ids is not None else []
+        positional: list[Any] = [ids] if ids is not None else []
         if method == "create" and "vals_list" in kwargs:
             # Odoo's call_kw reads create's values by position (args[0]), never by name
             positional.append(kwargs.pop("vals_list"))
-        key = self._api_key
-        result = await self._rpc(
-            "object", "execute_kw",
-            lambda: [database, uid, key.reveal(), model, method, positional, kwargs],
-            model=model, odoo_method=method)
+        prefix = [database, uid, self._api_key, model, method]
+        try:
+            result = await self._rpc("object", "execute_kw", [*prefix, positional, kwargs],
+                                     model=model, odoo_method=method)
+        except InternalServerError as error:
+            if not (ids is None and not positional and _no_ids_given(error)):
+                raise
+            # a method on records called without ids (JSON-2 runs it on no record):
+            # Odoo's call_kw failed reading args[0] before running anything
+            result = await self._rpc("object", "execute_kw", [*prefix, [[]], kwargs],
+                                     model=model, odoo_method=method)
         return _normalise(method, result)
 
     async def version(self) -> dict[str, Any]:
@@ -137,14 +148,15 @@ class LegacyTransport:
             ProtocolError: the answer is not an object.
             odoo_async.errors.OdooError: the subclass for what went wrong.
         """
-        answer = await self._rpc("common", "version", list)
+        answer = await self._rpc("common", "version", [])
         if not isinstance(answer, dict):
             raise ProtocolError("common.version did not answer an object")
         return {"version_info": answer.get("server_version_info"),
                 "version": answer.get("server_version"), **answer}
 
     async def database(self) -> str:
-        """The database: the one given, or the server's only one.
+        """The database: the one given, or the server's only one (asked once; concurrent
+        first calls share the question).
 
         Raises:
             ValueError: none given and the server lists several or none.
@@ -152,7 +164,17 @@ class LegacyTransport:
         """
         if self._database:
             return self._database
-        listed = await self._rpc("db", "list", list)
+        if self._listing is None:
+            self._listing = asyncio.ensure_future(self._only_database())
+        listing = self._listing
+        try:
+            return await asyncio.shield(listing)
+        finally:
+            if listing.done():
+                self._listing = None
+
+    async def _only_database(self) -> str:
+        listed = await self._rpc("db", "list", [])
         if not isinstance(listed, list) or len(listed) != 1:
             count = len(listed) if isinstance(listed, list) else 0
             raise ValueError(f"the server lists {count} databases: pass "
@@ -184,9 +206,8 @@ class LegacyTransport:
             raise ValueError(f"the {self.protocol} protocol authenticates with the login of "
                              "the API key's user: Client(..., login='bot')")
         database = await self.database()
-        key, login = self._api_key, self._login
-        uid = await self._rpc("common", "authenticate",
-                              lambda: [database, login, key.reveal(), {}])
+        login = self._login
+        uid = await self._rpc("common", "authenticate", [database, login, self._api_key, {}])
         if isinstance(uid, bool) or not isinstance(uid, int):
             raise AuthenticationError(
                 f"Odoo refused the login {login!r} with this API key on {database!r} "
@@ -204,15 +225,17 @@ class JsonRpcTransport(LegacyTransport):
 
     protocol = "jsonrpc"
 
-    async def _rpc(self, service: str, method: str, args: Callable[[], list[Any]], *,
+    async def _rpc(self, service: str, method: str, args: list[Any], *,
                    model: str | None = None, odoo_method: str | None = None) -> Any:
+        message = {"jsonrpc": "2.0", "method": "call", "id": 1,
+                   "params": {"service": service, "method": method, "args": args}}
         answer = await self._http.request(
             "POST", self._url / "jsonrpc",
             headers={"Content-Type": _JSON, "Accept": _JSON, "User-Agent": self._user_agent},
-            body=lambda: _json.dumps({"jsonrpc": "2.0", "method": "call", "id": 1, "params": {
-                "service": service, "method": method, "args": args()}}),
+            body=lambda: _json.dumps(message),  # the key (a Secret) is written only here
             model=model, odoo_method=odoo_method)
-        return _decode_jsonrpc(answer, model=model, method=odoo_method)
+        return _decode_jsonrpc(_redacted(answer, self._api_key), model=model,
+                               method=odoo_method)
 
 
 def _decode_jsonrpc(answer: HttpAnswer, *, model: str | None, method: str | None) -> Any:
@@ -225,7 +248,7 @@ def _decode_jsonrpc(answer: HttpAnswer, *, model: str | None, method: str | None
             message = _json.loads(answer.body)
         except (ValueError, RecursionError):
             message = None
-    if not isinstance(message, dict) or not ({"result", "error"} & message.keys()):
+    if not isinstance(message, dict) or message.get("jsonrpc") != "2.0":
         raise ProtocolError("the JSON-RPC answer is not a JSON-RPC response",
                             status=answer.status, content_type=answer.media_type,
                             excerpt=excerpt(answer.body), model=model, method=method)
@@ -236,24 +259,33 @@ def _decode_jsonrpc(answer: HttpAnswer, *, model: str | None, method: str | None
             text = error.get("message") if isinstance(error, dict) else None
             raise ServerError(str(text or "JSON-RPC error without details"), status=500,
                               model=model, method=method)
-        raise error_from_odoo(data, model=model, method=method)
-    return message["result"]
+        raise error_from_odoo(_refine(data), model=model, method=method)
+    return message.get("result")  # Odoo leaves "result" out when a method returns None
 
 
 class XmlRpcTransport(LegacyTransport):
     """Odoo's ``/xmlrpc/2/common`` and ``/xmlrpc/2/object`` (every version up to 19).
-    ``None`` travels as ``False`` (Odoo's empty value; XML-RPC has no null)."""
+    ``None`` travels as ``False`` (Odoo's empty value; XML-RPC has no null); integers
+    beyond 32 bits cannot travel at all (``ValueError``, nothing sent). A method that
+    returns ``None`` makes Odoo's XML-RPC fail after the call ran ("cannot marshal
+    None"): that answer is taken as the ``None`` it is."""
 
     protocol = "xmlrpc"
 
-    async def _rpc(self, service: str, method: str, args: Callable[[], list[Any]], *,
+    async def _rpc(self, service: str, method: str, args: list[Any], *,
                    model: str | None = None, odoo_method: str | None = None) -> Any:
+        try:  # checked with the key masked: no frame holds it if the value cannot go
+            xmlrpc.client.dumps(tuple(_for_xmlrpc(args, reveal=False)), method)
+        except (OverflowError, TypeError) as error:
+            raise ValueError(f"{model or service}/{odoo_method or method}: a value cannot "
+                             f"be sent over XML-RPC ({error})") from None
         answer = await self._http.request(
             "POST", self._url / "xmlrpc" / "2" / service,
             headers={"Content-Type": "text/xml", "User-Agent": self._user_agent},
-            body=lambda: xmlrpc.client.dumps(tuple(_no_none(args())), method,
+            body=lambda: xmlrpc.client.dumps(tuple(_for_xmlrpc(args, reveal=True)), method,
                                              allow_none=False).encode(),
             model=model, odoo_method=odoo_method)
+        answer = _redacted(answer, self._api_key)
         if answer.status >= 400:
             raise error_from_response(answer.status, answer.headers, answer.body,
                                       model=model, method=method)
@@ -268,6 +300,8 @@ class XmlRpcTransport(LegacyTransport):
         except Exception:  # any parse failure is the same protocol error
             params = None
         if fault is not None:
+            if _NONE_RESULT in str(fault.faultString):
+                return None  # the method ran and returned None, which XML-RPC cannot say
             raise _fault_error(fault, model=model, method=odoo_method)
         if not params:
             raise ProtocolError("the XML-RPC answer is not a method response",
@@ -281,14 +315,61 @@ def _loads(body: bytes) -> tuple[tuple[Any, ...], str | None]:
     return xmlrpc.client.loads(body, use_builtin_types=True)
 
 
-def _no_none(value: Any) -> Any:
+def _for_xmlrpc(value: Any, *, reveal: bool) -> Any:
+    """``value`` with ``None`` as ``False`` and each :class:`Secret` as its value (or
+    masked, to check what can be sent without holding the key)."""
     if value is None:
         return False
+    if isinstance(value, Secret):
+        return value.reveal() if reveal else "***"
     if isinstance(value, dict):
-        return {str(k): _no_none(v) for k, v in value.items()}
+        return {str(k): _for_xmlrpc(v, reveal=reveal) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_no_none(v) for v in value]
+        return [_for_xmlrpc(v, reveal=reveal) for v in value]
     return value
+
+
+def _redacted(answer: HttpAnswer, secret: Secret) -> HttpAnswer:
+    """The answer with the key replaced by ``***`` wherever a server echoed it."""
+    raw = secret.reveal().encode()
+    if raw not in answer.body:
+        return answer
+    return attrs.evolve(answer, body=answer.body.replace(raw, b"***"))
+
+
+def _no_ids_given(error: ServerError) -> bool:
+    """Odoo's call_kw failed reading the ids of a record method called without any."""
+    return error.name == "builtins.IndexError" and "list index out of range" in error.message
+
+
+_MISSING_OBJECT: Final = re.compile(r"^Object (\S+) doesn't exist$")
+_NO_METHOD: Final = re.compile(r"^The method '[^']+' does not exist")
+_BAD_CALL: Final = re.compile(
+    r"^\w+(?:\.\w+)*\(\) (?:missing \d+ required|got multiple values for argument)")
+_RECORD_GONE: Final = "Record does not exist or has been deleted."
+_NO_DATABASE: Final = re.compile(r'database "([^"]+)" does not exist')
+
+
+def _refine(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Odoo's legacy error for the case JSON-2 names more precisely, renamed as JSON-2
+    names it: an unknown model or method, a call with wrong arguments, a deleted record,
+    an unknown database (without the server's socket path)."""
+    name, message = str(data.get("name")), str(data.get("message") or "")
+    found = _MISSING_OBJECT.match(message)
+    if name == "odoo.exceptions.UserError" and found:
+        return {**data, "name": "werkzeug.exceptions.NotFound",
+                "message": f"the model '{found.group(1)}' does not exist"}
+    if name == "builtins.AttributeError" and _NO_METHOD.match(message):
+        return {**data, "name": "werkzeug.exceptions.NotFound"}
+    if name == "builtins.TypeError" and _BAD_CALL.match(message):
+        return {**data, "name": "werkzeug.exceptions.UnprocessableEntity"}
+    if name == "odoo.exceptions.UserError" and message.startswith(_RECORD_GONE):
+        return {**data, "name": "odoo.exceptions.MissingError"}
+    database = _NO_DATABASE.search(message)
+    if database is not None and name.startswith("psycopg2."):
+        return {**data, "name": "werkzeug.exceptions.NotFound", "debug": "",
+                "message": f"the database '{database.group(1)}' does not exist"}
+    return data
 
 
 def _fault_error(fault: xmlrpc.client.Fault, *, model: str | None, method: str | None
@@ -300,12 +381,13 @@ def _fault_error(fault: xmlrpc.client.Fault, *, model: str | None, method: str |
     message, debug = text, ""
     if name is None:
         lines = [line for line in text.strip().splitlines() if line.strip()]
-        found = _LAST_LINE.match(lines[-1]) if lines else None
+        found = _LAST_LINE.match(lines[-1].strip()) if lines else None
         if found is not None:
             exception, message = found.groups()
             name = exception if "." in exception else f"builtins.{exception}"
-            debug = text
         else:
-            name = "builtins.Exception"
-    return error_from_odoo({"name": name, "message": message, "arguments": [message],
-                            "context": {}, "debug": debug}, model=model, method=method)
+            name, message = "builtins.Exception", lines[-1].strip() if lines else text
+        debug = text  # the traceback stays out of the message
+    return error_from_odoo(_refine({"name": name, "message": message, "arguments": [message],
+                                    "context": {}, "debug": debug}),
+                           model=model, method=method)

@@ -190,13 +190,17 @@ class Routes:
         except CallError as error:
             return self._json(200, {"jsonrpc": "2.0", "id": request_id, "error": {
                 "code": 0, "message": "Odoo Server Error", "data": error_body(error)}})
-        return self._json(200, {"jsonrpc": "2.0", "id": request_id, "result": result})
+        answer: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id}
+        if result is not None:  # Odoo's JSON-RPC leaves "result" out for None
+            answer["result"] = result
+        return self._json(200, answer)
 
     async def _xmlrpc(self, request: web.Request) -> web.StreamResponse:
         service = request.path[len("/xmlrpc/2/"):]
         try:
             params, method = xmlrpc.client.loads(await request.read())
             result = await legacy.dispatch(self.fake, service, str(method), list(params))
+            # as Odoo's: a None result cannot be marshalled, after the call ran
             text = xmlrpc.client.dumps((_xmlrpc_safe(result),), methodresponse=True,
                                        allow_none=False)
         except CallError as error:
@@ -206,12 +210,14 @@ class Routes:
         return self._finish(web.Response(text=text, content_type="text/xml", charset="utf-8"))
 
 
-def _xmlrpc_safe(value: Any) -> Any:
+def _xmlrpc_safe(value: Any, *, top: bool = True) -> Any:
     if value is None:
+        if top:
+            raise TypeError("cannot marshal None unless allow_none is enabled")
         return False
     if isinstance(value, dict):
-        return {str(k): _xmlrpc_safe(v) for k, v in value.items()}
+        return {str(k): _xmlrpc_safe(v, top=False) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_xmlrpc_safe(v) for v in value]
+        return [_xmlrpc_safe(v, top=False) for v in value]
     return value
 
