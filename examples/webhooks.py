@@ -59,8 +59,10 @@ async def main() -> None:
         await asyncio.wait_for(seen.wait(), 10)  # Odoo posted it; the receiver handled it
         print("received:", synced)
         # the feed's position after the last change handled (saved with the handler's work)
+        # (settle=0 in this demo, which reads what it wrote a moment ago; a live feed
+        # keeps the default, which leaves the last 2 seconds for the next poll)
         cursor = (await anext(aiter(odoo["res.partner"].changes(
-            domain=[("ref", "=", "ECOM-41")])))).cursor
+            domain=[("ref", "=", "ECOM-41")], settle=0)))).cursor
 
         await runner.cleanup()  # the receiver goes down: Odoo's next posts are lost
         await odoo["res.partner"].create([{"name": "Created while down", "ref": "ECOM-43"},
@@ -69,7 +71,8 @@ async def main() -> None:
 
         # back up: catch up from the last cursor handled, then the webhooks take over
         async for change in odoo["res.partner"].changes(since=cursor, fields=["name"],
-                                                        domain=[("ref", "like", "ECOM-")]):
+                                                        domain=[("ref", "like", "ECOM-")],
+                                                        settle=0):
             synced.append(f"{change.record.name} (change feed)")
             cursor = change.cursor
         print("after catching up:", synced)

@@ -245,7 +245,7 @@ async def test_a_thousand_concurrent_deliveries_are_all_stored(served: Running) 
         statuses = await asyncio.gather(*(post(n) for n in range(1, 1001)))
     assert statuses == [200] * 1000
     counts = await served.receiver.store.counts()
-    assert counts["pending"] + counts["done"] == 1000
+    assert sum(counts.values()) == 1000  # stored (no handler: dead-lettered, kept)
 
 
 async def test_failing_handlers_are_retried_then_dead_lettered_and_replayed(
@@ -341,3 +341,129 @@ async def test_the_access_log_never_shows_the_token(tmp_path: Path,
     assert "POST /odoo-hook/*** 200" in lines[1]
     assert all(TOKEN not in line for line in lines)
     assert TOKEN not in repr(receiver)
+
+
+# -- what a hostile review found ---------------------------------------------------------
+
+
+async def test_large_and_chunked_deliveries_are_stored_whole(served: Running) -> None:
+    big = _delivery(11, notes="x" * 900_000)  # under the 1 MiB limit, over any buffer
+
+    async def chunks() -> AsyncIterator[bytes]:
+        data = json.dumps(_delivery(12, notes="y" * 60_000)).encode()
+        for start in range(0, len(data), 4096):
+            yield data[start:start + 4096]
+
+    async with aiohttp.ClientSession() as session:
+        async with session.post(served.url, json=big) as response:
+            assert (response.status, (await response.json())["status"]) == (200, "ok")
+        async with session.post(served.url, data=chunks(),
+                                headers={"Content-Type": "application/json"}) as response:
+            assert (response.status, (await response.json())["status"]) == (200, "ok")
+        async with session.post(served.url, data=b"[" * 50_000) as response:
+            assert response.status == 400  # nested too deep: not JSON we take
+
+
+async def test_one_bad_delivery_does_not_fail_the_others_committed_with_it(
+        served: Running) -> None:
+    bad = [b'{"_model": "res.partner", "_id": 100000000000000000000000}',
+           b'{"_model": "res.\\ud800", "_id": 1}']
+    async with aiohttp.ClientSession() as session:
+        async def post(data: bytes) -> int:
+            async with session.post(served.url, data=data) as response:
+                return response.status
+
+        statuses = await asyncio.gather(
+            *(post(json.dumps(_delivery(n)).encode()) for n in range(20, 25)),
+            *(post(data) for data in bad))
+    assert statuses == [200] * 5 + [400, 400]
+    assert sum((await served.receiver.store.counts()).values()) == 5
+
+
+async def test_a_record_waiting_for_a_retry_does_not_make_the_dispatcher_spin(
+        tmp_path: Path) -> None:
+    from odoo_async.webhooks import SQLiteEventStore
+
+    store = SQLiteEventStore(tmp_path / "events.sqlite3")
+    await store.open()
+    try:
+        first = await store.add(_delivery(5, name="a"), "a", 100.0, 0)
+        await store.add(_delivery(5, name="b"), "b", 100.0, 0)  # waits behind the first
+        assert first is not None
+        await store.retry_later(first, "down", 160.0)
+        assert await store.due(100.0, 10) == []
+        assert await store.next_due() == 160.0  # not "now", for the one waiting behind
+    finally:
+        await store.close()
+
+
+async def test_two_receivers_cannot_share_a_store(tmp_path: Path) -> None:
+    one = WebhookReceiver(tmp_path / "events.sqlite3", token=TOKEN)
+    two = WebhookReceiver(tmp_path / "events.sqlite3", token=TOKEN)
+    await one.start()
+    try:
+        with pytest.raises(RuntimeError, match="used by another receiver"):
+            await two.start()
+    finally:
+        await one.stop()
+    await two.start()  # free again once the first one stopped
+    await two.stop()
+
+
+async def test_a_hung_or_cancelling_handler_is_a_failure_not_the_end(tmp_path: Path) -> None:
+    clock = ManualClock()
+    receiver = WebhookReceiver(tmp_path / "events.sqlite3", token=TOKEN, clock=clock,
+                               handler_timeout=0.01, backoff=ConstantBackoff(30.0))
+
+    @receiver.on("res.partner")
+    async def misbehaving(event: WebhookEvent) -> None:
+        if event.record_id == 1:
+            await asyncio.Event().wait()  # hangs: the timeout ends it
+        raise asyncio.CancelledError()  # a cancelled future it awaited, not the dispatcher
+
+    @receiver.on("res.country")
+    async def fine(event: WebhookEvent) -> None:
+        pass
+
+    await receiver.store.open()
+    try:
+        await receiver.store.add(_delivery(1), "1", clock.time(), 0)
+        await receiver.store.add(_delivery(2), "2", clock.time(), 0)
+        await receiver.store.add({**_delivery(3), "_model": "res.country"}, "3",
+                                 clock.time(), 0)
+        await receiver.store.add({**_delivery(4), "_model": "crm.lead"}, "4",
+                                 clock.time(), 0)
+        assert await receiver.dispatch_due() == 4
+        counts = await receiver.store.counts()
+        assert counts == {"pending": 2, "done": 1, "dead": 1}  # crm.lead: no handler
+        [kept] = await receiver.dead_letters()
+        assert kept.error == "no handler for crm.lead"  # kept, to replay later
+    finally:
+        await receiver.store.close()
+
+
+async def test_the_access_log_hides_a_token_on_an_unmatched_path(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from odoo_async.webhooks import TokenlessAccessLogger
+
+    receiver = WebhookReceiver(tmp_path / "events.sqlite3", token=TOKEN)
+    runner = web.AppRunner(receiver.app("/odoo-hook"), access_log_class=TokenlessAccessLogger)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    caplog.set_level(logging.INFO, logger="aiohttp.access")
+    try:
+        async with aiohttp.ClientSession() as session, session.post(
+                f"http://127.0.0.1:{runner.addresses[0][1]}/odoo-hook/{TOKEN}/x",
+                json=_delivery(1)) as response:
+            assert response.status == 404
+    finally:
+        await runner.cleanup()
+    assert TOKEN not in caplog.text
+    assert "/odoo-hook/..." in caplog.text
+
+
+async def test_the_webhook_secret_stays_out_of_every_frame() -> None:
+    with pytest.raises(ValueError, match="attempts") as refused:
+        IncomingWebhook(f"https://odoo.example.com/web/hook/{SECRET}", attempts=0)
+    assert SECRET not in _everything_shown(refused.value)

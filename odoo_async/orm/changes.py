@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from odoo_async.domain import Domain, F
+from odoo_async.errors import ProtocolError
 from odoo_async.orm.cache import RecordStore
 from odoo_async.orm.fetchplan import FetchPlan
 from odoo_async.orm.recordset import Recordset
@@ -85,6 +86,7 @@ async def changes(env: Environment, model: str, *, since: ChangeCursor | str | N
 
     Raises:
         ValueError: a bad cursor, page size, interval or field.
+        ProtocolError: a full page that does not move the cursor (never loops forever).
         odoo_async.errors.OdooError: a call failed.
     """
     cursor = ChangeCursor.parse(since) if isinstance(since, str) else since
@@ -108,12 +110,17 @@ async def changes(env: Environment, model: str, *, since: ChangeCursor | str | N
             store, feed.context, plan, page, order="write_date asc, id asc",
             limit=page_size, offset=0)
         plan = FetchPlan.ready(await plan.spec())  # known now: later pages go warm
+        start = cursor
         for record_id in ids:
             stamp = store.get(model, record_id, "write_date")
             cursor = ChangeCursor(str(stamp), record_id)
             yield Change(Recordset.fetched(feed.with_store(store), model, [record_id], paths),
                          cursor)
         if len(ids) == page_size:
+            if start is not None and cursor is not None and cursor <= start:
+                raise ProtocolError(  # the server compares write_date otherwise: stop
+                    f"{model}'s change feed does not move past {start}: the server's "
+                    "write_date does not compare as the second it shows")
             continue
         if poll_interval is None:
             return

@@ -84,7 +84,7 @@ class Model:
     def changes(self, since: ChangeCursor | str | None = None, *,
                 fields: Sequence[str] = ("display_name",),
                 domain: Domain | Sequence[Any] | None = None, page_size: int = 500,
-                poll_interval: float | None = None, settle: float = 0.0
+                poll_interval: float | None = None, settle: float = 2.0
                 ) -> AsyncIterator[Change]:
         """Every record created or written after ``since``, oldest change first, each as
         a :class:`Change` (``.record`` with ``fields`` read, ``.cursor`` to resume after
@@ -99,9 +99,11 @@ class Model:
         record. Archived records are included (archiving is a change); deleted records
         are not (nothing is left to read). With ``poll_interval`` the feed waits that
         many seconds once caught up and goes on forever; without, it ends there.
-        ``settle`` holds back records written in the last seconds (by this machine's
-        clock): a transaction that started earlier but commits later would otherwise
-        land behind the cursor and be missed.
+        ``settle`` (2 s) holds back records written in the last seconds (by this
+        machine's clock, which must be close to the server's): Odoo keeps ``write_date``
+        to the second, so a record written again within the second the feed last read, or
+        by a transaction that committed late, would otherwise land behind the cursor and
+        be missed. ``settle=0`` reads up to now (a one-off export of a quiet table).
 
         Raises:
             ValueError: a malformed cursor, a bad ``page_size``/``poll_interval``/``settle``

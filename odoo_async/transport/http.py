@@ -274,12 +274,15 @@ class HttpSession:
             limit = (ERROR_BODY_BYTES if response.status >= 400
                      else self._limits.max_answer_bytes)
             payload = await _read_body(response, limit, where)
-            return HttpAnswer(
-                status=response.status,
-                headers=_safe_headers(response.headers),
-                body=payload,
-                url=_SECRET_URL if isinstance(url, Secret) else str(response.url),
-            )
+            if not isinstance(payload, ProtocolError):
+                return HttpAnswer(
+                    status=response.status,
+                    headers=_safe_headers(response.headers),
+                    body=payload,
+                    url=_SECRET_URL if isinstance(url, Secret) else str(response.url),
+                )
+        del response  # its repr shows the URL: not a local of the frame the error leaves
+        raise payload
 
     async def aclose(self) -> None:
         """Close the session if this object created it. Idempotent."""
@@ -324,9 +327,10 @@ def _transport_error(exc: aiohttp.ClientError, where: Mapping[str, str | None]
 
 
 async def _read_body(response: aiohttp.ClientResponse, limit: int | None,
-                     where: Mapping[str, str | None]) -> bytes:
+                     where: Mapping[str, str | None]) -> bytes | ProtocolError:
     """The answer's body, up to ``limit`` bytes after decompression: an error body is cut
-    there, a success body over it is refused."""
+    there, a success body over it is refused (the error is returned, for the caller to
+    raise once the response is out of its frame)."""
     if limit is None:
         return await response.read()
     declared = response.content_length
@@ -335,9 +339,9 @@ async def _read_body(response: aiohttp.ClientResponse, limit: int | None,
             and not response.headers.get("Content-Encoding")):
         return await response.read()
     if declared is not None and declared > limit and not error_answer:
-        raise ProtocolError(f"the answer is {declared} bytes, more than max_answer_bytes "
-                            f"({limit})", status=response.status, model=where.get("model"),
-                            method=where.get("method"))
+        return ProtocolError(f"the answer is {declared} bytes, more than max_answer_bytes "
+                             f"({limit})", status=response.status, model=where.get("model"),
+                             method=where.get("method"))
     chunks: list[bytes] = []
     size = 0
     async for chunk in response.content.iter_chunked(64 * 1024):
@@ -346,9 +350,9 @@ async def _read_body(response: aiohttp.ClientResponse, limit: int | None,
             if error_answer:
                 chunks.append(chunk[: len(chunk) - (size - limit)])
                 break
-            raise ProtocolError(f"the answer is larger than max_answer_bytes ({limit})",
-                                status=response.status, model=where.get("model"),
-                                method=where.get("method"))
+            return ProtocolError(f"the answer is larger than max_answer_bytes ({limit})",
+                                 status=response.status, model=where.get("model"),
+                                 method=where.get("method"))
         chunks.append(chunk)
     return b"".join(chunks)
 

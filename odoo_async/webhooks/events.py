@@ -5,12 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
+from odoo_async.values import MAX_ID
+
 __all__ = ["WebhookEvent", "parse_delivery"]
+
+_MODEL = re.compile(r"[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*")
 
 
 @attrs.frozen
@@ -41,14 +46,19 @@ def parse_delivery(body: bytes) -> tuple[dict[str, Any], str]:
     """
     try:
         parsed = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ValueError("the body is not JSON") from None
     if not isinstance(parsed, dict):
         raise ValueError("the body is not a JSON object")
     model, record_id = parsed.get("_model"), parsed.get("_id")
-    if not isinstance(model, str) or not model:
+    if not isinstance(model, str) or not _MODEL.fullmatch(model):
         raise ValueError("the body has no _model (the model name Odoo sends)")
-    if isinstance(record_id, bool) or not isinstance(record_id, int) or record_id < 1:
+    if (isinstance(record_id, bool) or not isinstance(record_id, int)
+            or not 0 < record_id <= MAX_ID):
         raise ValueError("the body has no _id (the record id Odoo sends)")
-    canonical = json.dumps(parsed, sort_keys=True, separators=(",", ":"))
-    return parsed, hashlib.sha256(canonical.encode()).hexdigest()
+    try:
+        canonical = json.dumps(parsed, sort_keys=True, separators=(",", ":"),
+                               ensure_ascii=False).encode()
+    except (ValueError, UnicodeEncodeError, RecursionError):
+        raise ValueError("the body holds text that is not valid Unicode") from None
+    return parsed, hashlib.sha256(canonical).hexdigest()

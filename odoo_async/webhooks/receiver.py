@@ -49,8 +49,19 @@ class TokenlessAccessLogger(AbstractAccessLogger):
         token = request.match_info.get("token") if isinstance(request, web.Request) else None
         if token:
             path = path[: -len(token)] + "***"
+        elif response.status == 404:  # no route matched: the token may be anywhere in it
+            first = path.lstrip("/").split("/", 1)[0]
+            path = f"/{first}/..." if "/" in path.lstrip("/") else path
         self.logger.info("%s %s %s %.1f ms", request.method, path, response.status,
                          time * 1000)
+
+
+def _being_cancelled() -> bool:
+    """Whether the current task is being cancelled (Python 3.11+ can tell; on 3.10 a
+    CancelledError a handler raises is taken as the dispatcher's cancellation)."""
+    task = asyncio.current_task()
+    cancelling = getattr(task, "cancelling", None)
+    return True if cancelling is None else bool(cancelling())
 
 
 def _answer(http_status: int, status: str, **extra: Any) -> web.Response:
@@ -81,6 +92,8 @@ class WebhookReceiver:
         dedupe_window: seconds during which the same body for the same record is a
             redelivery (stored once).
         batch: events taken at a time by the dispatcher.
+        handler_timeout: seconds a handler may take on one event before it counts as a
+            failure (retried later): one hung handler does not stop the others.
         clock, rng: time and randomness (for tests).
 
     Raises:
@@ -90,8 +103,8 @@ class WebhookReceiver:
     def __init__(self, store: str | os.PathLike[str] | EventStore, *, token: str | Secret,
                  max_body_bytes: int = DEFAULT_MAX_BODY, max_attempts: int = 8,
                  backoff: Backoff | None = None, dedupe_window: float = 300.0,
-                 batch: int = 100, clock: Clock | None = None,
-                 rng: random.Random | None = None) -> None:
+                 batch: int = 100, handler_timeout: float = 300.0,
+                 clock: Clock | None = None, rng: random.Random | None = None) -> None:
         for name, value in (("max_body_bytes", max_body_bytes),
                             ("max_attempts", max_attempts), ("batch", batch)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -104,11 +117,14 @@ class WebhookReceiver:
         self._backoff = backoff or ExponentialBackoff(base=1.0, cap=300.0)
         self.dedupe_window = float(dedupe_window)
         self._batch = batch
+        if not handler_timeout > 0:
+            raise ValueError(f"handler_timeout must be > 0 seconds, got {handler_timeout!r}")
+        self.handler_timeout = float(handler_timeout)
         self._clock = clock or SystemClock()
         self._rng = rng or random.Random()
         self._handlers: dict[str, list[Handler]] = {}
-        self._wake = asyncio.Event()
-        self._dispatching = asyncio.Lock()
+        self._wake: asyncio.Event | None = None  # made in the loop that runs the receiver
+        self._dispatching: asyncio.Lock | None = None
         self._worker: asyncio.Task[None] | None = None
         self._started = False
 
@@ -156,41 +172,57 @@ class WebhookReceiver:
             return _answer(401, "error", reason="missing or wrong token")
         if (request.content_length or 0) > self.max_body_bytes:
             return _answer(413, "error", reason="body too large")
-        body = await request.content.read(self.max_body_bytes + 1)
+        try:
+            body = await request.read()  # the whole body, chunked or not, up to the limit
+        except web.HTTPRequestEntityTooLarge:
+            return _answer(413, "error", reason="body too large")
         if len(body) > self.max_body_bytes:
             return _answer(413, "error", reason="body too large")
         try:
             parsed, fingerprint = parse_delivery(body)
         except ValueError as error:
             return _answer(400, "error", reason=str(error))
-        number = await self.store.add(parsed, fingerprint, self._clock.time(),
-                                      self.dedupe_window)
+        try:
+            number = await self.store.add(parsed, fingerprint, self._clock.time(),
+                                          self.dedupe_window)
+        except Exception:  # not stored: Odoo must not believe it was
+            logger.exception("a webhook delivery could not be stored")
+            return _answer(500, "error", reason="not stored")
         if number is None:
             return _answer(200, "duplicate")
-        self._wake.set()
+        self._wakeup().set()
         return _answer(200, "ok", event=number)
 
     # -- dispatching -----------------------------------------------------------------
+
+    def _wakeup(self) -> asyncio.Event:
+        if self._wake is None:
+            self._wake = asyncio.Event()
+        return self._wake
 
     async def start(self) -> None:
         """Open the store and start dispatching (what ``app()`` does on startup)."""
         if self._started:
             return
         await self.store.open()
+        self._wake, self._dispatching = asyncio.Event(), asyncio.Lock()
         self._started = True
         self._worker = asyncio.ensure_future(self._dispatch_forever())
 
     async def stop(self) -> None:
-        """Stop dispatching (an event being handled is finished first) and close the
-        store. Events not handled yet stay pending for the next start."""
+        """Stop dispatching (the event being handled is finished first, the rest of its
+        batch is not taken) and close the store. Events not handled yet stay pending for
+        the next start."""
         if not self._started:
             return
         self._started = False
-        self._wake.set()
-        if self._worker is not None:
-            await self._worker
+        self._wakeup().set()
+        try:
+            if self._worker is not None:
+                await self._worker
+        finally:
             self._worker = None
-        await self.store.close()
+            await self.store.close()
 
     async def __aenter__(self) -> WebhookReceiver:
         await self.start()
@@ -202,18 +234,18 @@ class WebhookReceiver:
     async def _dispatch_forever(self) -> None:
         while self._started:
             try:
-                handled = await self.dispatch_due()
-            except Exception:
-                logger.exception("the webhook dispatcher failed; trying again")
-                handled = 0
-            if handled or not self._started:
-                continue
-            await self._wait_for_work()
+                if await self.dispatch_due() or not self._started:
+                    continue
+                await self._wait_for_work()
+            except Exception:  # never dies silently: the store may come back
+                logger.exception("the webhook dispatcher failed; trying again in 1 s")
+                await self._clock.sleep(1.0)
 
     async def _wait_for_work(self) -> None:
-        self._wake.clear()
+        wake = self._wakeup()
+        wake.clear()
         due = await self.store.next_due()
-        waiters: set[asyncio.Future[Any]] = {asyncio.ensure_future(self._wake.wait())}
+        waiters: set[asyncio.Future[Any]] = {asyncio.ensure_future(wake.wait())}
         if due is not None:
             waiters.add(asyncio.ensure_future(
                 self._clock.sleep(max(0.0, due - self._clock.time()))))
@@ -231,18 +263,32 @@ class WebhookReceiver:
         Raises:
             RuntimeError: the store is not open.
         """
+        if self._dispatching is None:
+            self._dispatching = asyncio.Lock()
         async with self._dispatching:  # the dispatcher and a direct call never share one
             events = await self.store.due(self._clock.time(), self._batch)
+            handled = 0
             for event in events:
+                if self._worker is not None and not self._started:
+                    break  # stopping: the rest stays pending for the next start
                 await self._handle(event)
-            return len(events)
+                handled += 1
+            return handled
 
     async def _handle(self, event: WebhookEvent) -> None:
         handlers = [*self._handlers.get(event.model, ()), *self._handlers.get("*", ())]
+        if not handlers:  # kept, not dropped: replay it once a handler is registered
+            logger.warning("webhook event %d: no handler for %s, dead-lettered", event.id,
+                           event.model)
+            await self.store.dead(event.id, f"no handler for {event.model}")
+            return
         try:
             for handler in handlers:
-                await handler(event)
-        except Exception as error:  # the handler's failure: retried, then dead-lettered
+                await asyncio.wait_for(handler(event), self.handler_timeout)
+        except (Exception, asyncio.CancelledError) as error:
+            if isinstance(error, asyncio.CancelledError) and _being_cancelled():
+                raise  # the dispatcher itself is cancelled, not the handler failing
+            # the handler's failure (a timeout too): retried, then dead-lettered
             reason = f"{type(error).__name__}: {error}"
             attempt = event.attempts + 1
             if attempt >= self.max_attempts:
@@ -275,5 +321,5 @@ class WebhookReceiver:
         """
         replayed = await self.store.replay(event_id)
         if replayed:
-            self._wake.set()
+            self._wakeup().set()
         return replayed

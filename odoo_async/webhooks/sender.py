@@ -26,6 +26,16 @@ __all__ = ["IncomingWebhook"]
 _JSON: Final = "application/json"
 
 
+def _check(url: Secret) -> tuple[str, bool]:
+    """The URL as it may be shown, and whether it is a webhook URL; nothing of the secret
+    is left in a local once it returns."""
+    parsed = URL(url.reveal())
+    parts = parsed.path.rstrip("/").split("/")
+    valid = (parsed.scheme in ("http", "https") and bool(parsed.host) and len(parts) >= 4
+             and parts[-3:-1] == ["web", "hook"] and bool(parts[-1]))
+    return _redacted(parsed), valid
+
+
 def _redacted(url: URL) -> str:
     """The URL with its last path segment (the secret) hidden."""
     path = url.path.rsplit("/", 1)[0] + "/***"
@@ -51,25 +61,26 @@ class IncomingWebhook:
                  session: aiohttp.ClientSession | None = None,
                  clock: Clock | None = None, backoff: Backoff | None = None,
                  rng: random.Random | None = None) -> None:
-        secret = url if isinstance(url, Secret) else Secret(url)
-        parsed = URL(secret.reveal())
-        parts = parsed.path.rstrip("/").split("/")
-        if (parsed.scheme not in ("http", "https") or not parsed.host or len(parts) < 4
-                or parts[-3:-1] != ["web", "hook"] or not parts[-1]):
+        self._shown = "(not set)"
+        url = url if isinstance(url, Secret) else Secret(url)  # rebound: no plain local
+        shown, valid = _check(url)
+        if not valid:
             raise ValueError("an incoming webhook URL looks like https://odoo.example.com/"
-                             f"web/hook/<secret>, got {_redacted(parsed)!r}")
+                             f"web/hook/<secret>, got {shown!r}")
         if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
             raise ValueError(f"attempts must be an int >= 1, got {attempts!r}")
-        self._url = secret
-        self._shown = _redacted(parsed)
+        self._url = url
+        self._shown = shown
         self._attempts = attempts
         self._clock = clock or SystemClock()
         self._backoff = backoff or ExponentialBackoff()
         self._rng = rng or random.Random()
         total = timeout if isinstance(timeout, Timeout) else Timeout(
             total=float(timeout) if timeout is not None else 30.0)
-        self._http = HttpSession(timeout=total, limits=ConnectionLimits(), ssl=ssl,
-                                 session=session)
+        # a new connection per request: aiohttp re-sends an idempotent GET by itself when
+        # a reused connection drops, which could run the rule twice
+        self._http = HttpSession(timeout=total, limits=ConnectionLimits(force_close=True),
+                                 ssl=ssl, session=session)
 
     def __repr__(self) -> str:
         return f"IncomingWebhook({self._shown!r})"

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import fcntl
 import json
 import os
+import sqlite3
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 import attrs
 
@@ -50,7 +52,7 @@ class EventStore(Protocol):
         (a record's later events wait for its earlier ones)."""
 
     async def next_due(self) -> float | None:
-        """When the next pending event is due (``None``: nothing pending)."""
+        """When the next event that may run is due (``None``: nothing pending)."""
 
     async def done(self, event_id: int) -> None:
         """The handlers ran without error."""
@@ -86,7 +88,11 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_record ON events (model, record_id, id);
 CREATE INDEX IF NOT EXISTS events_state ON events (state, next_at, id);
+CREATE INDEX IF NOT EXISTS events_queue ON events (state, model, record_id, id);
 """
+
+# the first pending event of each record: only those may run (a record's order holds)
+_HEADS = ("SELECT MIN(id) FROM events WHERE state = 'pending' GROUP BY model, record_id")
 
 
 def _event(row: Any) -> WebhookEvent:
@@ -97,6 +103,23 @@ def _event(row: Any) -> WebhookEvent:
         action=str(body.get("_action") or ""), values=values,
         received_at=dt.datetime.fromtimestamp(row["received_at"], dt.timezone.utc),
         attempts=row["attempts"])
+
+
+def _exclusive(path: str) -> IO[bytes]:
+    """Lock ``<path>.lock`` for this process: two receivers on one store would both
+    handle every event.
+
+    Raises:
+        RuntimeError: another receiver (this process or another) uses the store.
+    """
+    handle = open(f"{path}.lock", "wb")  # noqa: SIM115 - held open for the lock's life
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise RuntimeError(f"the event store {path!r} is used by another receiver: one "
+                           "receiver per store") from None
+    return handle
 
 
 class SQLiteEventStore:
@@ -115,6 +138,7 @@ class SQLiteEventStore:
         self._waiting: list[tuple[tuple[Any, ...], asyncio.Future[int | None]]] = []
         self._writer: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()  # one statement sequence (transaction) at a time
+        self._lock_file: IO[bytes] | None = None
 
     def __repr__(self) -> str:
         return f"SQLiteEventStore({self.path!r})"
@@ -133,6 +157,7 @@ class SQLiteEventStore:
             raise ModuleNotFoundError(
                 "the webhook receiver's store needs aiosqlite: pip install "
                 "'odoo-async[webhooks]'") from None
+        self._lock_file = _exclusive(self.path)
         db = await aiosqlite.connect(self.path)
         db.row_factory = aiosqlite.Row
         await db.execute("PRAGMA journal_mode=WAL")
@@ -148,6 +173,9 @@ class SQLiteEventStore:
         if self._db is not None:
             db, self._db = self._db, None
             await db.close()
+        if self._lock_file is not None:
+            self._lock_file.close()  # releases the lock
+            self._lock_file = None
 
     def _connection(self) -> aiosqlite.Connection:
         if self._db is None:
@@ -184,34 +212,48 @@ class SQLiteEventStore:
                             done.set_exception(error)
                     continue
                 for (_, done), number in zip(batch, numbers, strict=True):
-                    if not done.done():
+                    if done.done():
+                        continue
+                    if isinstance(number, Exception):
+                        done.set_exception(number)
+                    else:
                         done.set_result(number)
         finally:
             self._writer = None
 
-    async def _insert(self, batch: list[tuple[tuple[Any, ...], Any]]) -> list[int | None]:
+    async def _insert(self, batch: list[tuple[tuple[Any, ...], Any]]
+                      ) -> list[int | Exception | None]:
         async with self._lock:
             return await self._insert_locked(batch)
 
+    @staticmethod
+    async def _insert_one(db: aiosqlite.Connection, model: str, record_id: int,
+                          fingerprint: str, body: str, received_at: float, window: float
+                          ) -> int | None:
+        cursor = await db.execute(
+            "SELECT fingerprint, received_at FROM events WHERE model = ? AND "
+            "record_id = ? ORDER BY id DESC LIMIT 1", (model, record_id))
+        last = await cursor.fetchone()
+        if (last is not None and last["fingerprint"] == fingerprint
+                and received_at - last["received_at"] <= window):
+            return None
+        cursor = await db.execute(
+            "INSERT INTO events (model, record_id, fingerprint, body, received_at, "
+            "next_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (model, record_id, fingerprint, body, received_at, received_at))
+        return cursor.lastrowid
+
     async def _insert_locked(self, batch: list[tuple[tuple[Any, ...], Any]]
-                             ) -> list[int | None]:
+                             ) -> list[int | Exception | None]:
         db = self._connection()
-        numbers: list[int | None] = []
+        numbers: list[int | Exception | None] = []
         try:
             for (model, record_id, fingerprint, body, received_at, window), _ in batch:
-                cursor = await db.execute(
-                    "SELECT fingerprint, received_at FROM events WHERE model = ? AND "
-                    "record_id = ? ORDER BY id DESC LIMIT 1", (model, record_id))
-                last = await cursor.fetchone()
-                if (last is not None and last["fingerprint"] == fingerprint
-                        and received_at - last["received_at"] <= window):
-                    numbers.append(None)
-                    continue
-                cursor = await db.execute(
-                    "INSERT INTO events (model, record_id, fingerprint, body, received_at, "
-                    "next_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (model, record_id, fingerprint, body, received_at, received_at))
-                numbers.append(cursor.lastrowid)
+                try:
+                    numbers.append(await self._insert_one(
+                        db, model, record_id, fingerprint, body, received_at, window))
+                except (sqlite3.Error, OverflowError, UnicodeError) as error:
+                    numbers.append(error)  # this delivery only: the others go on
             await db.commit()
         except BaseException:
             await db.rollback()
@@ -225,19 +267,17 @@ class SQLiteEventStore:
             RuntimeError: the store is not open.
         """
         return [_event(row) for row in await self._select(
-            "SELECT * FROM events AS e WHERE state = 'pending' AND next_at <= ? AND NOT "
-            "EXISTS (SELECT 1 FROM events AS p WHERE p.state = 'pending' AND p.model = "
-            "e.model AND p.record_id = e.record_id AND p.id < e.id) ORDER BY id LIMIT ?",
-            (now, limit))]
+            f"SELECT * FROM events WHERE id IN ({_HEADS}) AND next_at <= ? ORDER BY id "
+            "LIMIT ?", (now, limit))]
 
     async def next_due(self) -> float | None:
-        """The earliest time a pending event is due.
+        """The earliest time an event that may run (first of its record) is due.
 
         Raises:
             RuntimeError: the store is not open.
         """
-        rows = await self._select(
-            "SELECT MIN(next_at) AS at FROM events WHERE state = 'pending'", ())
+        rows = await self._select(  # a record's later events wait: not due on their own
+            f"SELECT MIN(next_at) AS at FROM events WHERE id IN ({_HEADS})", ())
         return None if not rows or rows[0]["at"] is None else float(rows[0]["at"])
 
     async def _select(self, sql: str, values: tuple[Any, ...]) -> list[Any]:
