@@ -107,3 +107,14 @@ async def test_refresh_reads_again_every_path_fetched(fake_odoo: FakeOdoo) -> No
         await orders.refresh()
         assert len(orders.sale_order_ids) == 2  # still the first two, names readable
         assert all(orders.sale_order_ids.mapped("name"))
+
+
+async def test_a_write_through_a_context_view_drops_the_snapshots_value(
+        fake_odoo: FakeOdoo) -> None:
+    async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
+        partners = await odoo["res.partner"].browse([9, 10]).fetch("name")
+        await partners[0].with_context(tracking_disable=True).write({"name": "Quiet"})
+        with pytest.raises(FieldNotLoadedError):
+            _ = partners[0].name  # not the old name: the record changed
+        assert partners[1].name  # the other record keeps its value
+        assert (await partners.refresh()).mapped("name")[0] == "Quiet"

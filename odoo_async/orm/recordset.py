@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
 from odoo_async.errors import FieldNotLoadedError, MissingError, OutcomeUnknownError
-from odoo_async.orm.cache import MISSING, PinnedStore
+from odoo_async.orm.cache import MISSING, PinnedStore, RecordStore
 from odoo_async.orm.metadata import FieldInfo
 from odoo_async.orm.methods import MethodProxy, close_field, private
 from odoo_async.orm.spec import Spec, compile_known, dump
@@ -44,8 +44,7 @@ class RecordMethod(MethodProxy):
         try:
             return await records.env.call(records._name, self._name, ids=records.ids, **params)
         finally:
-            records.env.state.cache.forget_records(records.env.store, records._name,
-                                                   records.ids)
+            records._forget()
 
     def __repr__(self) -> str:
         return f"<method {self._records._name}.{self._name} of {self._records!r}>"
@@ -62,7 +61,7 @@ class Recordset:
     the model, called on these records: ``await order.action_confirm()``.
     """
 
-    __slots__ = ("_ids", "_name", "_paths", "env")
+    __slots__ = ("_ids", "_name", "_origins", "_paths", "env")
 
     def __init__(self, env: Environment, model: str, ids: Iterable[int] = ()) -> None:
         """Raises:
@@ -72,6 +71,9 @@ class Recordset:
         self._name = validate_model(model)
         self._ids: tuple[int, ...] = tuple(dict.fromkeys(normalize_ids(list(ids))))
         self._paths: tuple[str, ...] = ()  # what fetch() read on it, for refresh()
+        # the snapshots of the recordsets it was derived from by with_context(): a write
+        # through this view drops the records' values there too
+        self._origins: tuple[RecordStore, ...] = ()
 
     @classmethod
     def fetched(cls, env: Environment, model: str, ids: Iterable[int],
@@ -184,8 +186,20 @@ class Recordset:
         return self
 
     def with_context(self, **values: Any) -> Recordset:
-        """The same records seen with more context (values are cached per context)."""
-        return Recordset(self.env.with_context(**values), self._name, self._ids)
+        """The same records seen with more context (values are cached per context). A
+        write or a method call through it drops these records' values from this
+        recordset's snapshot as well (``records.with_context(...).write(...)``)."""
+        view = Recordset(self.env.with_context(**values), self._name, self._ids)
+        view._origins = (*self._origins, self.env.store)
+        return view
+
+    def _forget(self, *, deleted: bool = False) -> None:
+        """These records changed through this recordset: drop their values here, in the
+        snapshots it was derived from, and in the shared cache."""
+        cache = self.env.state.cache
+        cache.forget_records(self.env.store, self._name, self._ids, deleted=deleted)
+        for origin in self._origins:
+            cache.forget_records(origin, self._name, self._ids, deleted=deleted)
 
     # -- fields ----------------------------------------------------------------------
 
@@ -353,7 +367,7 @@ class Recordset:
         try:
             await self.env.call(self._name, "write", ids=self.ids, vals=vals)
         finally:
-            self.env.state.cache.forget_records(self.env.store, self._name, self._ids)
+            self._forget()
         return True
 
     async def unlink(self) -> bool:
@@ -369,10 +383,9 @@ class Recordset:
         try:
             await self.env.call(self._name, "unlink", ids=self.ids)
         except OutcomeUnknownError:  # gone or not: unknown
-            self.env.state.cache.forget_records(self.env.store, self._name, self._ids)
+            self._forget()
             raise
-        self.env.state.cache.forget_records(self.env.store, self._name, self._ids,
-                                            deleted=True)
+        self._forget(deleted=True)
         return True
 
     async def copy(self, default: Mapping[str, Any] | None = None) -> Recordset:
