@@ -513,12 +513,18 @@ _UNKNOWN_MODEL: Final = re.compile(r"^the model '[^']+' does not exist", re.IGNO
 _UNKNOWN_METHOD: Final = re.compile(r"^the method '[^']+' does not exist", re.IGNORECASE)
 
 
+_UNKNOWN_DATABASE: Final = re.compile(r"^the database '[^']+' does not exist", re.IGNORECASE)
+
+
 def _not_found_class(message: str) -> type[NotFoundError]:
-    """The precise class of a 404, by Odoo's own wording (recorded from Odoo 19)."""
+    """The precise class of a 404, by Odoo's own wording (recorded from Odoo 19; the
+    database one is how the legacy transports name psycopg2's refusal)."""
     if _UNKNOWN_METHOD.match(message):
         return UnknownMethodError
     if _UNKNOWN_MODEL.match(message):
         return UnknownModelError
+    if _UNKNOWN_DATABASE.match(message):
+        return DatabaseNotFoundError
     return NotFoundError
 
 

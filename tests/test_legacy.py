@@ -339,3 +339,9 @@ async def test_concurrent_first_calls_ask_the_databases_once(fake_odoo: FakeOdoo
                                for _ in range(20)))
     assert asked.count("db.list") == 1
     assert asked.count("common.authenticate") == 1
+
+
+async def test_xmlrpc_refuses_control_characters_before_sending(fake_odoo: FakeOdoo) -> None:
+    async with _client(fake_odoo, "xmlrpc") as odoo:
+        with pytest.raises(ValueError, match="control character"):
+            await odoo.call("res.partner", "search", domain=[("name", "=", "a\x01b")])

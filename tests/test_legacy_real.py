@@ -104,3 +104,15 @@ async def test_legacy_failures_are_the_json2_ones(case: str) -> None:
         assert outcomes["xmlrpc"] == "MissingError"  # ...recognised by Odoo's wording
     assert outcomes["jsonrpc"] == outcomes["json2"], outcomes
     assert outcomes["xmlrpc"] == outcomes["json2"], outcomes
+
+
+@pytest.mark.parametrize("protocol", ["json2", "jsonrpc", "xmlrpc"])
+async def test_an_unknown_database_is_named_so_on_every_protocol(protocol: str) -> None:
+    from odoo_async.errors import DatabaseNotFoundError
+
+    assert URL is not None
+    async with Client(URL, api_key(), "no_such_db", protocol=protocol, login="admin",
+                      retry=False) as odoo:
+        with pytest.raises(DatabaseNotFoundError) as missing:
+            await odoo.call("res.partner", "search_count", domain=[])
+    assert "/var/run" not in str(missing.value)  # no server path in the message

@@ -467,3 +467,43 @@ async def test_the_webhook_secret_stays_out_of_every_frame() -> None:
     with pytest.raises(ValueError, match="attempts") as refused:
         IncomingWebhook(f"https://odoo.example.com/web/hook/{SECRET}", attempts=0)
     assert SECRET not in _everything_shown(refused.value)
+
+
+@pytest.mark.parametrize("method", ["POST", "GET"])
+async def test_a_dropped_connection_never_sends_the_rule_twice(method: str) -> None:
+    from odoo_async.errors import TransportError
+
+    hits = 0
+
+    async def drop(request: web.Request) -> web.Response:
+        nonlocal hits
+        hits += 1
+        assert request.transport is not None
+        request.transport.close()  # the rule ran; the answer never comes
+        return web.Response()
+
+    app = web.Application()
+    app.router.add_route("*", "/web/hook/{secret}", drop)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        async with IncomingWebhook(f"http://127.0.0.1:{runner.addresses[0][1]}/web/hook/"
+                                   f"{SECRET}", clock=ManualClock(autojump=True)) as hook:
+            with pytest.raises(TransportError):
+                await hook.send({"ref": "X"}, method=method)  # type: ignore[arg-type]
+    finally:
+        await runner.cleanup()
+    assert hits == 1  # not re-sent, by the library or by aiohttp
+
+
+async def test_a_store_that_fails_to_open_keeps_no_lock(tmp_path: Path) -> None:
+    path = tmp_path / "events.sqlite3"
+    path.write_bytes(b"this is not a database" * 100)
+    receiver = WebhookReceiver(path, token=TOKEN)
+    with pytest.raises(Exception, match="not a database"):
+        await receiver.start()
+    path.unlink()
+    await receiver.start()  # the failed open left nothing locked
+    await receiver.stop()

@@ -133,7 +133,11 @@ class HttpSession:
         limits: ConnectionLimits,
         ssl: bool | ssl_module.SSLContext = True,
         session: aiohttp.ClientSession | None = None,
+        resend_idempotent: bool = True,
     ) -> None:
+        """``resend_idempotent=False``: aiohttp does not re-send a GET itself after a
+        dropped connection (a webhook's GET may run a rule)."""
+        self._resend_idempotent = resend_idempotent
         self._timeout = aiohttp.ClientTimeout(
             total=timeout.total, connect=timeout.connect, sock_read=timeout.read
         )
@@ -177,6 +181,10 @@ class HttpSession:
                 cookie_jar=aiohttp.DummyCookieJar(),
                 auto_decompress=True,
             )
+            if not self._resend_idempotent and hasattr(self._session, "_retry_connection"):
+                # aiohttp re-sends a GET by itself when its connection drops; a request
+                # that may have run must not be (no public switch exists for this)
+                self._session._retry_connection = False
         elif self._session.closed:
             raise ClientClosedError("the aiohttp session given to the client was closed")
         return self._session

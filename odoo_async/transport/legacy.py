@@ -61,6 +61,7 @@ _FAULTS: Final[Mapping[int, str]] = {
 }
 _LAST_LINE: Final = re.compile(r"^([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*): (.*)$")
 _NONE_RESULT: Final = "cannot marshal None unless allow_none is enabled"
+_XML_FORBIDDEN: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _normalise(method: str, result: Any) -> Any:
@@ -275,7 +276,9 @@ class XmlRpcTransport(LegacyTransport):
     async def _rpc(self, service: str, method: str, args: list[Any], *,
                    model: str | None = None, odoo_method: str | None = None) -> Any:
         try:  # checked with the key masked: no frame holds it if the value cannot go
-            xmlrpc.client.dumps(tuple(_for_xmlrpc(args, reveal=False)), method)
+            masked = xmlrpc.client.dumps(tuple(_for_xmlrpc(args, reveal=False)), method)
+            if _XML_FORBIDDEN.search(masked):
+                raise TypeError("a control character, which XML cannot carry")
         except (OverflowError, TypeError) as error:
             raise ValueError(f"{model or service}/{odoo_method or method}: a value cannot "
                              f"be sent over XML-RPC ({error})") from None

@@ -80,7 +80,7 @@ class IncomingWebhook:
         # a new connection per request: aiohttp re-sends an idempotent GET by itself when
         # a reused connection drops, which could run the rule twice
         self._http = HttpSession(timeout=total, limits=ConnectionLimits(force_close=True),
-                                 ssl=ssl, session=session)
+                                 ssl=ssl, session=session, resend_idempotent=False)
 
     def __repr__(self) -> str:
         return f"IncomingWebhook({self._shown!r})"

@@ -137,7 +137,7 @@ class SQLiteEventStore:
         self._db: aiosqlite.Connection | None = None
         self._waiting: list[tuple[tuple[Any, ...], asyncio.Future[int | None]]] = []
         self._writer: asyncio.Task[None] | None = None
-        self._lock = asyncio.Lock()  # one statement sequence (transaction) at a time
+        self._lock: asyncio.Lock | None = None  # one statement sequence at a time
         self._lock_file: IO[bytes] | None = None
 
     def __repr__(self) -> str:
@@ -158,13 +158,24 @@ class SQLiteEventStore:
                 "the webhook receiver's store needs aiosqlite: pip install "
                 "'odoo-async[webhooks]'") from None
         self._lock_file = _exclusive(self.path)
-        db = await aiosqlite.connect(self.path)
-        db.row_factory = aiosqlite.Row
-        await db.execute("PRAGMA journal_mode=WAL")
-        await db.execute("PRAGMA synchronous=FULL")
-        await db.executescript(_SCHEMA)
-        await db.commit()
+        try:
+            db = await aiosqlite.connect(self.path)
+            try:
+                db.row_factory = aiosqlite.Row
+                await db.execute("PRAGMA journal_mode=WAL")
+                await db.execute("PRAGMA synchronous=FULL")
+                await db.executescript(_SCHEMA)
+                await db.commit()
+            except BaseException:
+                await db.close()
+                raise
+        except BaseException:  # not a database, unreadable...: nothing kept locked
+            self._lock_file.close()
+            self._lock_file = None
+            raise
         self._db = db
+        self._lock = asyncio.Lock()  # made in the loop that uses the store
+        self._waiting = []
 
     async def close(self) -> None:
         """Finish pending writes and close the file. Idempotent."""
@@ -176,6 +187,11 @@ class SQLiteEventStore:
         if self._lock_file is not None:
             self._lock_file.close()  # releases the lock
             self._lock_file = None
+
+    def _serial(self) -> asyncio.Lock:
+        if self._lock is None:
+            raise RuntimeError("the event store is not open")
+        return self._lock
 
     def _connection(self) -> aiosqlite.Connection:
         if self._db is None:
@@ -223,7 +239,7 @@ class SQLiteEventStore:
 
     async def _insert(self, batch: list[tuple[tuple[Any, ...], Any]]
                       ) -> list[int | Exception | None]:
-        async with self._lock:
+        async with self._serial():
             return await self._insert_locked(batch)
 
     @staticmethod
@@ -281,12 +297,12 @@ class SQLiteEventStore:
         return None if not rows or rows[0]["at"] is None else float(rows[0]["at"])
 
     async def _select(self, sql: str, values: tuple[Any, ...]) -> list[Any]:
-        async with self._lock:
+        async with self._serial():
             cursor = await self._connection().execute(sql, values)
             return list(await cursor.fetchall())
 
     async def _update(self, sql: str, values: tuple[Any, ...]) -> int:
-        async with self._lock:
+        async with self._serial():
             db = self._connection()
             cursor = await db.execute(sql, values)
             await db.commit()
