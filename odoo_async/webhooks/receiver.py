@@ -97,7 +97,8 @@ class WebhookReceiver:
         clock, rng: time and randomness (for tests).
 
     Raises:
-        ValueError: an empty or malformed token, or a limit below 1.
+        ValueError: an empty or malformed token, a limit below 1, or a
+            ``handler_timeout`` that is not positive.
     """
 
     def __init__(self, store: str | os.PathLike[str] | EventStore, *, token: str | Secret,
