@@ -6,6 +6,7 @@ import asyncio
 
 from benchmarks import (
     bench_bulk,
+    bench_fake,
     bench_json,
     bench_recordsets,
     bench_transport,
@@ -19,6 +20,7 @@ def main() -> None:
     asyncio.run(bench_recordsets.main())
     asyncio.run(bench_bulk.main())
     asyncio.run(bench_webhooks.main())
+    asyncio.run(bench_fake.main())
 
 
 if __name__ == "__main__":

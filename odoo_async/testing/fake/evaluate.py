@@ -163,6 +163,11 @@ class Searcher:
         for cond in conditions:
             if not isinstance(cond, DomainCondition) or cond.operator not in ("=", "in"):
                 continue
+            if cond.field == "id":  # the ids themselves: no scan at all
+                wanted = cond.value if isinstance(cond.value, (list, tuple)) else (cond.value,)
+                if all(isinstance(v, int) and not isinstance(v, bool) for v in wanted):
+                    return [rid for rid in dict.fromkeys(wanted) if rid in table.rows]
+                continue
             field = model.fields.get(cond.field)
             if field is None or field.type not in _HASHED:
                 continue
@@ -215,8 +220,9 @@ class Searcher:
             return self._any(field, row, value, active_test)
         if field.relational:
             return self._relational(field, row, operator, cond.value)
-        if (operator == "in" and field.type in _HASHED and isinstance(cond.value, (list, tuple))
-                and len(cond.value) > 8):
+        if (operator == "in" and isinstance(cond.value, (list, tuple)) and len(cond.value) > 8
+                and (field.type in _HASHED or (field.type == "integer" and all(
+                    isinstance(v, int) and not isinstance(v, bool) for v in cond.value)))):
             return self._in_set(cond, row.get(field.name, False))
         return _compare(field, row.get(field.name, False), operator, cond.value)
 
@@ -245,8 +251,10 @@ class Searcher:
             return []
         if field.type == "one2many" and field.relation and field.relation_field:
             table = self.db[field.relation]
-            found = [rid for rid, other in table.rows.items()
-                     if other.get(field.relation_field) == row["id"]]
+            inverse = table.index(field.relation_field)
+            found = (sorted(inverse.get(row["id"], ())) if inverse is not None else
+                     [rid for rid, other in table.rows.items()
+                      if other.get(field.relation_field) == row["id"]])
             return self.sort(field.relation, found, None)
         value = row.get(field.name) or []
         return list(value)

@@ -123,6 +123,8 @@ class Database:
         self.schema = schema
         self.tables = {name: Table(model, self) for name, model in schema.models.items()}
         self.xmlids: dict[str, tuple[str, int]] = {}
+        self.sequences: dict[str, int] = {}
+        """The last number each sequence gave (``sale.order`` names)."""
         self._journal: list[Undo] | None = None
         self._writer: asyncio.Lock | None = None
 

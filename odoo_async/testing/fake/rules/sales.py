@@ -14,6 +14,8 @@ from odoo_async.testing.fake.store import Record
 if TYPE_CHECKING:
     from odoo_async.testing.fake.orm import Env
 
+_NAME = re.compile(r"S(\d+)")
+
 __all__ = ["AdvancePaymentRules", "MoveLineRules", "MoveRules", "SaleOrderLineRules",
            "SaleOrderRules"]
 
@@ -39,14 +41,22 @@ class SaleOrderRules(ModelRules):
 
     @staticmethod
     def _next_name(env: Env) -> str:
-        numbers = [int(m.group(1)) for row in env.db["sale.order"].rows.values()
-                   if (m := re.fullmatch(r"S(\d+)", str(row.get("name") or "")))]
-        return f"S{max(numbers, default=0) + 1:05d}"
+        """The next ``S00001``-style name: a sequence per database, as Odoo's
+        ``ir.sequence`` (started after the highest name found, once)."""
+        last = env.db.sequences.get("sale.order")
+        if last is None:
+            last = max((int(m.group(1)) for row in env.db["sale.order"].rows.values()
+                        if (m := _NAME.fullmatch(str(row.get("name") or "")))), default=0)
+        env.db.sequences["sale.order"] = last + 1
+        return f"S{last + 1:05d}"
 
     def computed_values(self, env: Env, model: str, row: Record) -> Record:
         """Amounts summed from the lines (no taxes)."""
-        lines = [line for line in env.db["sale.order.line"].rows.values()
-                 if line.get("order_id") == row["id"]]
+        table = env.db["sale.order.line"]
+        by_order = table.index("order_id")
+        lines = ([table.rows[i] for i in by_order.get(row["id"], ()) if i in table.rows]
+                 if by_order is not None else
+                 [line for line in table.rows.values() if line.get("order_id") == row["id"]])
         untaxed = round(sum(float(line.get("price_subtotal") or 0.0) for line in lines), 2)
         return {"amount_untaxed": untaxed, "amount_tax": 0.0, "amount_total": untaxed,
                 "display_name": row.get("name") or False}
