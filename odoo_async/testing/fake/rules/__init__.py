@@ -6,6 +6,7 @@ from odoo_async.testing.fake.rules.base import ModelRules
 from odoo_async.testing.fake.rules.partners import (
     PARTNER_NAME_REQUIRED,
     CategoryRules,
+    CountryRules,
     PartnerRules,
     UserRules,
 )
@@ -23,6 +24,7 @@ __all__ = ["PARTNER_NAME_REQUIRED", "RULES", "ModelRules"]
 RULES: dict[str, ModelRules] = {
     "res.partner": PartnerRules(),
     "res.partner.category": CategoryRules(),
+    "res.country": CountryRules(),
     "product.category": CategoryRules(complete_name=True),
     "res.users": UserRules(),
     "product.product": ProductRules(),

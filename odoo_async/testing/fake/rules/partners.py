@@ -13,7 +13,7 @@ from odoo_async.testing.fake.store import Record
 if TYPE_CHECKING:
     from odoo_async.testing.fake.orm import Env
 
-__all__ = ["PARTNER_NAME_REQUIRED", "CategoryRules", "PartnerRules", "UserRules",
+__all__ = ["PARTNER_NAME_REQUIRED", "CategoryRules", "CountryRules", "PartnerRules", "UserRules",
            "commercial_partner"]
 
 PARTNER_NAME_REQUIRED: Final = "Contacts require a name"
@@ -43,9 +43,16 @@ class PartnerRules(ModelRules):
                 "autopost_bills": "ask", "customer_rank": 0, "supplier_rank": 0}
 
     def prepare(self, env: Env, row: Record, *, creating: bool) -> None:
-        """``company_type`` sets ``is_company``."""
+        """``company_type`` sets ``is_company``; a missing parent is a MissingError, as
+        Odoo reads it (its commercial fields) before the foreign key would refuse it.
+
+        Raises:
+            MissingError: ``parent_id`` points to no record.
+        """
         if "company_type" in row:
             row["is_company"] = row.pop("company_type") == "company"
+        if row.get("parent_id"):
+            env.ensure_exist("res.partner", [row["parent_id"]])
 
     def computed_values(self, env: Env, model: str, row: Record) -> Record:
         """Display and complete name, commercial partner."""
@@ -130,8 +137,54 @@ class CategoryRules(ModelRules):
 
 
 class UserRules(ModelRules):
-    """res.users: the main company, email notifications."""
+    """res.users: the main company, email notifications, a partner made with the user,
+    unique logins."""
 
     def defaults(self, env: Env, given: Record) -> Record:
         """Company 1, notifications by email, English."""
         return {"company_id": 1, "notification_type": "email", "lang": "en_US"}
+
+    inverse_fields = frozenset({"name"})  # the partner's, through _inherits
+
+    def prepare(self, env: Env, row: Record, *, creating: bool) -> None:
+        """A new user without a partner gets one of its name (as Odoo's ``_inherits``)."""
+        name = row.get("name")  # kept on the user too: the fake reads it from the row
+        if creating and not row.get("partner_id"):
+            [partner] = env.create("res.partner", [{"name": name or row.get("login") or
+                                                    "/"}])
+            row["partner_id"] = partner
+
+    def check(self, env: Env, ids: Sequence[int]) -> None:
+        """Logins are unique.
+
+        Raises:
+            ValidationError: with Odoo's message.
+        """
+        table = env.db["res.users"]
+        by_login = table.index("login")
+        for record_id in ids:
+            login = table.rows[record_id].get("login")
+            same = (by_login.get(login, set()) if by_login is not None else
+                    {rid for rid, row in table.rows.items() if row.get("login") == login})
+            if login and len(same) > 1:
+                raise ValidationError(SQL_CONSTRAINT_PREFIX + "You can not have two users "
+                                      "with the same login!")
+
+
+class CountryRules(ModelRules):
+    """res.country: unique codes."""
+
+    def check(self, env: Env, ids: Sequence[int]) -> None:
+        """Country codes are unique.
+
+        Raises:
+            ValidationError: with Odoo's message.
+        """
+        table = env.db["res.country"]
+        by_code = table.index("code")
+        for record_id in ids:
+            code = table.rows[record_id].get("code")
+            same = by_code.get(code, set()) if by_code is not None else set()
+            if code and len(same) > 1:
+                raise ValidationError(SQL_CONSTRAINT_PREFIX + "The code of the country must "
+                                      "be unique!")
