@@ -19,6 +19,7 @@ from pathlib import Path
 
 from odoo_async.client import Client
 from odoo_async.stubs import generate_stubs
+from odoo_async.webhooks.__main__ import add_listen_arguments, listen
 
 __all__ = ["build_parser", "main"]
 
@@ -41,11 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="read the models of the embedded fake Odoo server")
     webhook = commands.add_parser("webhook", help="webhook receiver")
     webhook_commands = webhook.add_subparsers(dest="webhook_command", required=True)
-    listen = webhook_commands.add_parser("listen", help="serve a WebhookReceiver")
-    listen.add_argument("--app", required=True, help="module:attribute of your receiver")
-    listen.add_argument("--host", default="127.0.0.1")
-    listen.add_argument("--port", type=int, default=8765)
-    listen.add_argument("--path", default="/odoo-hook")
+    add_listen_arguments(webhook_commands.add_parser("listen",
+                                                     help="serve a WebhookReceiver"))
     return parser
 
 
@@ -81,10 +79,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         else:
             sys.stdout.write(text)
         return
-    from odoo_async.webhooks.__main__ import main as webhooks_main
-
-    webhooks_main(["listen", "--app", args.app, "--host", args.host, "--port",
-                   str(args.port), "--path", args.path])
+    listen(args)
 
 
 if __name__ == "__main__":

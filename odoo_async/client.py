@@ -28,7 +28,7 @@ from odoo_async.resilience import (
     SystemClock,
 )
 from odoo_async.secret import Secret
-from odoo_async.transport.auto import AutoTransport
+from odoo_async.transport.auto import BUILT_IN_TRANSPORTS, AutoTransport
 from odoo_async.transport.base import Transport, validate_method, validate_model
 from odoo_async.transport.http import parse_base_url
 from odoo_async.transport.json2 import Json2Transport
@@ -57,7 +57,6 @@ interactive users, while still overlapping network latency well (a small call ta
 
 
 PROTOCOLS: Final = ("json2", "jsonrpc", "xmlrpc", "auto")
-_BUILT_IN: Final = (Json2Transport, JsonRpcTransport, XmlRpcTransport, AutoTransport)
 
 
 def _transport_for(protocol: str, url: URL, key: Secret, *, login: str | None,
@@ -551,7 +550,7 @@ class Client:
             ValueError: an invalid key.
             RuntimeError: this client runs on a transport of the caller's own.
         """
-        if not isinstance(self._transport, _BUILT_IN):
+        if not isinstance(self._transport, BUILT_IN_TRANSPORTS):
             raise RuntimeError("with_api_key() needs a client on one of the built-in "
                                "transports")
         return Client(str(self._url), api_key, self._database, **self._twin_settings)

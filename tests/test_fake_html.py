@@ -26,14 +26,22 @@ RECORDED = [
 ]
 
 
+async def stored_as(odoo: Client, written: str) -> tuple[str, bool]:
+    """What a new partner's ``comment`` reads after writing ``written``, and whether
+    ``comment = written`` still finds it (the partner is removed after)."""
+    [pid] = await odoo.call("res.partner", "create", vals_list=[{"name": "HTML probe"}])
+    try:
+        await odoo.call("res.partner", "write", ids=[pid], vals={"comment": written})
+        [row] = await odoo.call("res.partner", "read", ids=[pid], fields=["comment"])
+        found = await odoo.call("res.partner", "search",
+                                domain=[("id", "=", pid), ("comment", "=", written)])
+        return row["comment"], bool(found)
+    finally:
+        await odoo.call("res.partner", "unlink", ids=[pid])
+
+
 @pytest.mark.parametrize(("written", "stored", "still_equal"), RECORDED)
 async def test_html_is_stored_as_odoo_stores_it(fake_odoo: FakeOdoo, written: str,
                                                 stored: str, still_equal: bool) -> None:
     async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
-        [pid] = await odoo.call("res.partner", "create", vals_list=[{"name": "HTML"}])
-        await odoo.call("res.partner", "write", ids=[pid], vals={"comment": written})
-        [row] = await odoo.call("res.partner", "read", ids=[pid], fields=["comment"])
-        assert row["comment"] == stored
-        found = await odoo.call("res.partner", "search",
-                                domain=[("id", "=", pid), ("comment", "=", written)])
-        assert bool(found) is still_equal
+        assert await stored_as(odoo, written) == (stored, still_equal)

@@ -7,7 +7,7 @@ import pytest
 
 from odoo_async import Client
 from tests.real_server import DATABASE, URL, api_key, needs_real_server
-from tests.test_fake_html import RECORDED
+from tests.test_fake_html import RECORDED, stored_as
 
 pytestmark = needs_real_server
 
@@ -17,13 +17,4 @@ async def test_a_real_odoo_stores_html_as_recorded(written: str, stored: str,
                                                    still_equal: bool) -> None:
     assert URL is not None
     async with Client(URL, api_key(), DATABASE) as odoo:
-        [pid] = await odoo.call("res.partner", "create", vals_list=[{"name": "HTML probe"}])
-        try:
-            await odoo.call("res.partner", "write", ids=[pid], vals={"comment": written})
-            [row] = await odoo.call("res.partner", "read", ids=[pid], fields=["comment"])
-            assert row["comment"] == stored
-            found = await odoo.call("res.partner", "search",
-                                    domain=[("id", "=", pid), ("comment", "=", written)])
-            assert bool(found) is still_equal
-        finally:
-            await odoo.call("res.partner", "unlink", ids=[pid])
+        assert await stored_as(odoo, written) == (stored, still_equal)

@@ -25,6 +25,7 @@ from odoo_async.errors import (
     ValidationError,
 )
 from odoo_async.testing import FakeOdoo
+from tests.support.local import serving
 
 PROTOCOLS = ("json2", "jsonrpc", "xmlrpc")
 
@@ -165,12 +166,8 @@ async def odoo17() -> AsyncIterator[tuple[str, list[dict[str, Any]]]]:
 
     app = web.Application()
     app.router.add_post("/jsonrpc", jsonrpc)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    yield f"http://127.0.0.1:{runner.addresses[0][1]}", seen
-    await runner.cleanup()
+    async with serving(app) as url:
+        yield url, seen
 
 
 async def test_auto_picks_jsonrpc_before_odoo_19(
@@ -219,17 +216,10 @@ async def test_a_legacy_create_that_may_have_run_is_not_repeated() -> None:
 
     app = web.Application()
     app.router.add_post("/jsonrpc", jsonrpc)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        async with Client(f"http://127.0.0.1:{runner.addresses[0][1]}", "k" * 40, "db",
-                          protocol="jsonrpc", login="bot") as odoo:
-            with pytest.raises(OutcomeUnknownError):
-                await odoo.call("res.partner", "create", vals_list=[{"name": "Once"}])
-    finally:
-        await runner.cleanup()
+    async with serving(app) as url, Client(url, "k" * 40, "db", protocol="jsonrpc",
+                                           login="bot") as odoo:
+        with pytest.raises(OutcomeUnknownError):
+            await odoo.call("res.partner", "create", vals_list=[{"name": "Once"}])
     assert created == 1
 
 
@@ -291,12 +281,8 @@ async def echo_server() -> AsyncIterator[str]:
     app = web.Application()
     app.router.add_post("/jsonrpc", jsonrpc)
     app.router.add_post("/xmlrpc/2/{service}", xmlrpc)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-    await runner.cleanup()
+    async with serving(app) as url:
+        yield url
 
 
 @pytest.mark.parametrize("protocol", ["jsonrpc", "xmlrpc"])

@@ -32,6 +32,7 @@ from odoo_async.webhooks import (
     WebhookReceiver,
     WebhookRuleError,
 )
+from tests.support.local import serving
 
 TOKEN = "receiver-token-0123456789"
 SECRET = "6f1c3b0e-7d7a-4a44-9d55-0b9f3c2f8e11"
@@ -108,17 +109,10 @@ async def test_a_webhook_that_may_have_run_is_not_sent_again() -> None:
 
     app = web.Application()
     app.router.add_post("/web/hook/{secret}", broken)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        async with IncomingWebhook(f"http://127.0.0.1:{runner.addresses[0][1]}/web/hook/"
-                                   f"{SECRET}", clock=ManualClock(autojump=True)) as hook:
-            with pytest.raises(Exception, match="HTTP 502"):
-                await hook.send({"ref": "X"})
-    finally:
-        await runner.cleanup()
+    async with serving(app) as url, IncomingWebhook(
+            f"{url}/web/hook/{SECRET}", clock=ManualClock(autojump=True)) as hook:
+        with pytest.raises(Exception, match="HTTP 502"):
+            await hook.send({"ref": "X"})
     assert hits == 1
 
 
@@ -134,31 +128,20 @@ def test_a_malformed_webhook_url_is_refused_without_showing_it() -> None:
 class Running:
     """A receiver served on a free local port."""
 
-    def __init__(self, receiver: WebhookReceiver, runner: web.AppRunner) -> None:
+    def __init__(self, receiver: WebhookReceiver, url: str) -> None:
         self.receiver = receiver
-        self.runner = runner
-        self.base = f"http://127.0.0.1:{runner.addresses[0][1]}/odoo-hook"
+        self.base = f"{url}/odoo-hook"
 
     @property
     def url(self) -> str:
         return f"{self.base}?token={TOKEN}"
 
 
-async def _serve(receiver: WebhookReceiver) -> AsyncIterator[Running]:
-    runner = web.AppRunner(receiver.app("/odoo-hook"))
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield Running(receiver, runner)
-    finally:
-        await runner.cleanup()
-
-
 @pytest.fixture
 async def served(tmp_path: Path) -> AsyncIterator[Running]:
-    async for running in _serve(WebhookReceiver(tmp_path / "events.sqlite3", token=TOKEN)):
-        yield running
+    receiver = WebhookReceiver(tmp_path / "events.sqlite3", token=TOKEN)
+    async with serving(receiver.app("/odoo-hook")) as url:
+        yield Running(receiver, url)
 
 
 def _delivery(record_id: int, **values: Any) -> dict[str, Any]:
@@ -323,19 +306,14 @@ async def test_the_access_log_never_shows_the_token(tmp_path: Path,
     from odoo_async.webhooks import TokenlessAccessLogger
 
     receiver = WebhookReceiver(tmp_path / "events.sqlite3", token=TOKEN)
-    runner = web.AppRunner(receiver.app("/odoo-hook"), access_log_class=TokenlessAccessLogger)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
     caplog.set_level(logging.INFO, logger="aiohttp.access")
-    base = f"http://127.0.0.1:{runner.addresses[0][1]}/odoo-hook"
-    try:
+    async with serving(receiver.app("/odoo-hook"),
+                       access_log_class=TokenlessAccessLogger) as served_at:
+        base = f"{served_at}/odoo-hook"
         async with aiohttp.ClientSession() as session:
             for url in (f"{base}?token={TOKEN}", f"{base}/{TOKEN}", f"{base}?token=wrong"):
                 async with session.post(url, json=_delivery(1)) as response:
                     await response.read()
-    finally:
-        await runner.cleanup()
     lines = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
     assert len(lines) == 3
     assert "POST /odoo-hook/*** 200" in lines[1]
@@ -447,18 +425,12 @@ async def test_the_access_log_hides_a_token_on_an_unmatched_path(
     from odoo_async.webhooks import TokenlessAccessLogger
 
     receiver = WebhookReceiver(tmp_path / "events.sqlite3", token=TOKEN)
-    runner = web.AppRunner(receiver.app("/odoo-hook"), access_log_class=TokenlessAccessLogger)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
     caplog.set_level(logging.INFO, logger="aiohttp.access")
-    try:
-        async with aiohttp.ClientSession() as session, session.post(
-                f"http://127.0.0.1:{runner.addresses[0][1]}/odoo-hook/{TOKEN}/x",
-                json=_delivery(1)) as response:
-            assert response.status == 404
-    finally:
-        await runner.cleanup()
+    async with serving(receiver.app("/odoo-hook"),
+                       access_log_class=TokenlessAccessLogger) as url, \
+            aiohttp.ClientSession() as session, \
+            session.post(f"{url}/odoo-hook/{TOKEN}/x", json=_delivery(1)) as response:
+        assert response.status == 404
     assert TOKEN not in caplog.text
     assert "/odoo-hook/..." in caplog.text
 
@@ -484,17 +456,10 @@ async def test_a_dropped_connection_never_sends_the_rule_twice(method: str) -> N
 
     app = web.Application()
     app.router.add_route("*", "/web/hook/{secret}", drop)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        async with IncomingWebhook(f"http://127.0.0.1:{runner.addresses[0][1]}/web/hook/"
-                                   f"{SECRET}", clock=ManualClock(autojump=True)) as hook:
-            with pytest.raises(TransportError):
-                await hook.send({"ref": "X"}, method=method)  # type: ignore[arg-type]
-    finally:
-        await runner.cleanup()
+    async with serving(app) as url, IncomingWebhook(
+            f"{url}/web/hook/{SECRET}", clock=ManualClock(autojump=True)) as hook:
+        with pytest.raises(TransportError):
+            await hook.send({"ref": "X"}, method=method)  # type: ignore[arg-type]
     assert hits == 1  # not re-sent, by the library or by aiohttp
 
 

@@ -21,10 +21,8 @@ from odoo_async.orm.metadata import (
 from odoo_async.orm.model import Model
 from odoo_async.orm.spec import Spec, compile_known, compile_paths, relation_chains
 from odoo_async.resilience.clock import Clock
-from odoo_async.transport.auto import AutoTransport
+from odoo_async.transport.auto import BUILT_IN_TRANSPORTS
 from odoo_async.transport.base import Transport, validate_model
-from odoo_async.transport.json2 import Json2Transport
-from odoo_async.transport.legacy import LegacyTransport
 
 if TYPE_CHECKING:
     from odoo_async.client import Client
@@ -82,7 +80,7 @@ of their own (a test double) keep theirs. Dropped when it reaches 64 entries."""
 
 
 def _shared_metadata(client: Caller) -> SharedModels | None:
-    if not isinstance(client.transport, (Json2Transport, LegacyTransport, AutoTransport)):
+    if not isinstance(client.transport, BUILT_IN_TRANSPORTS):
         return None  # a transport of the user's own (a test double) keeps its metadata
     key = (client.url, client.database, client.key_identity)
     tables = _METADATA.get(key)
@@ -201,20 +199,35 @@ class Environment:
         Raises:
             ValueError: an unknown field on a path.
         """
+        self._first_unloaded(model, domain)
+
+    def _first_unloaded(self, model: str, domain: Domain) -> str | None:
+        """Check ``domain``'s paths as far as metadata is loaded; the first model whose
+        metadata a path needs and is not loaded (``None``: everything was checked).
+
+        Raises:
+            ValueError: an unknown field on a path.
+        """
         known = self.state.metadata.known
+        first: str | None = None  # the other conditions are still checked
         for condition in domain.iter_conditions():
-            current: str | None = model
+            current = model
             for name in condition.field.split("."):
-                info = known(current) if current else None
-                if info is None or name == "id":
-                    current = None
+                info = known(current)
+                if info is None:
+                    first = first or current
+                    break
+                if name == "id":
                     break
                 field = info.field(name)  # raises with close names
-                current = field.relation if field.relational else None
-                if current is None:
+                if not field.relational or field.relation is None:
                     break
-            if current is not None and isinstance(condition.value, Domain):
-                self.check_domain(current, condition.value)
+                current = field.relation
+            else:
+                if isinstance(condition.value, Domain):
+                    missing = self._first_unloaded(current, condition.value)  # checks it
+                    first = first or missing
+        return first
 
     async def explain_refusal(self, model: str, domain: Domain) -> None:
         """After Odoo refused a search: load the metadata the domain's paths go through
@@ -224,22 +237,11 @@ class Environment:
         Raises:
             ValueError: an unknown field on a path (with close names).
         """
-        for condition in domain.iter_conditions():
-            current = model
-            for name in condition.field.split("."):
-                try:
-                    info = await self.model_info(current)
-                except OdooError:
-                    return  # the metadata cannot help: Odoo's own error stands
-                if name == "id":
-                    break
-                field = info.field(name)  # raises with close names
-                if not field.relational or field.relation is None:
-                    break
-                current = field.relation
-            else:
-                if isinstance(condition.value, Domain):
-                    await self.explain_refusal(current, condition.value)
+        while (missing := self._first_unloaded(model, domain)) is not None:
+            try:
+                await self.model_info(missing)
+            except OdooError:
+                return  # the metadata cannot help: Odoo's own error stands
 
     def invalidate_all(self) -> None:
         """Forget every cached value of the client (Odoo's name); recordsets already

@@ -4,17 +4,17 @@ serves)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from odoo_async.errors import NotFoundError
 from odoo_async.transport.base import Transport
 from odoo_async.transport.json2 import Json2Transport
-from odoo_async.transport.legacy import JsonRpcTransport
+from odoo_async.transport.legacy import JsonRpcTransport, LegacyTransport
+from odoo_async.transport.once import Once
 
-__all__ = ["AutoTransport", "JSON2_SINCE"]
+__all__ = ["BUILT_IN_TRANSPORTS", "AutoTransport", "JSON2_SINCE"]
 
 logger = logging.getLogger("odoo_async.transport")
 
@@ -28,17 +28,16 @@ class AutoTransport:
     def __init__(self, json2: Json2Transport, jsonrpc: JsonRpcTransport) -> None:
         self._json2 = json2
         self._jsonrpc = jsonrpc
-        self._chosen: Transport | None = None
-        self._choosing: asyncio.Future[Transport] | None = None
+        self._choice = Once(self._probe)
 
     def __repr__(self) -> str:
-        chosen = type(self._chosen).__name__ if self._chosen else "not chosen yet"
+        chosen = type(self.chosen).__name__ if self.chosen else "not chosen yet"
         return f"AutoTransport({chosen})"
 
     @property
     def chosen(self) -> Transport | None:
         """The transport in use, once the first call chose it."""
-        return self._chosen
+        return self._choice.value
 
     async def choose(self) -> Transport:
         """The transport for this server (asks its version the first time).
@@ -46,16 +45,7 @@ class AutoTransport:
         Raises:
             odoo_async.errors.OdooError: the version could not be read.
         """
-        if self._chosen is not None:
-            return self._chosen
-        if self._choosing is None:
-            self._choosing = asyncio.ensure_future(self._probe())
-        choosing = self._choosing
-        try:
-            return await asyncio.shield(choosing)
-        finally:
-            if choosing.done():
-                self._choosing = None
+        return await self._choice.get()
 
     async def _probe(self) -> Transport:
         version = await self._jsonrpc.version()
@@ -65,7 +55,6 @@ class AutoTransport:
         chosen: Transport = self._json2 if modern else self._jsonrpc
         logger.info("Odoo %s: talking %s", version.get("version") or "?",
                     "JSON-2" if modern else "JSON-RPC (JSON-2 needs Odoo 19)")
-        self._chosen = chosen
         return chosen
 
     async def call(self, model: str, method: str, payload: Mapping[str, Any]) -> Any:
@@ -100,3 +89,7 @@ class AutoTransport:
         """Close both transports."""
         await self._json2.aclose()
         await self._jsonrpc.aclose()
+
+
+BUILT_IN_TRANSPORTS: Final = (Json2Transport, LegacyTransport, AutoTransport)
+"""The transports the client builds itself (over HTTP, from a URL, a key and settings)."""

@@ -17,7 +17,6 @@ in plain text; a server that echoes it back gets it replaced by ``***``.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import ssl as ssl_module
@@ -43,6 +42,7 @@ from odoo_async.errors import (
 )
 from odoo_async.secret import Secret
 from odoo_async.transport.http import DEFAULT_USER_AGENT, HttpAnswer, HttpSession
+from odoo_async.transport.once import Once
 
 __all__ = ["JsonRpcTransport", "LegacyTransport", "XmlRpcTransport"]
 
@@ -90,9 +90,8 @@ class LegacyTransport:
         self._login = login
         self._database = database
         self._user_agent = user_agent or DEFAULT_USER_AGENT
-        self._uid: int | None = None
-        self._signing_in: asyncio.Future[int] | None = None
-        self._listing: asyncio.Future[str] | None = None
+        self._signing_in = Once(self._authenticate)
+        self._listing = Once(self._only_database)
         self._http = HttpSession(timeout=timeout or Timeout(),
                                  limits=limits or ConnectionLimits(), ssl=ssl,
                                  session=session)
@@ -163,16 +162,7 @@ class LegacyTransport:
             ValueError: none given and the server lists several or none.
             odoo_async.errors.OdooError: listing the databases failed.
         """
-        if self._database:
-            return self._database
-        if self._listing is None:
-            self._listing = asyncio.ensure_future(self._only_database())
-        listing = self._listing
-        try:
-            return await asyncio.shield(listing)
-        finally:
-            if listing.done():
-                self._listing = None
+        return self._database or await self._listing.get()
 
     async def _only_database(self) -> str:
         listed = await self._rpc("db", "list", [])
@@ -180,8 +170,7 @@ class LegacyTransport:
             count = len(listed) if isinstance(listed, list) else 0
             raise ValueError(f"the server lists {count} databases: pass "
                              "Client(..., database='name')")
-        self._database = str(listed[0])
-        return self._database
+        return str(listed[0])
 
     async def uid(self) -> int:
         """The API key's user id (``common.authenticate``, once; concurrent first calls
@@ -191,16 +180,7 @@ class LegacyTransport:
             AuthenticationError: the login and key were refused.
             odoo_async.errors.OdooError: the call failed.
         """
-        if self._uid is not None:
-            return self._uid
-        if self._signing_in is None:
-            self._signing_in = asyncio.ensure_future(self._authenticate())
-        signing_in = self._signing_in
-        try:
-            return await asyncio.shield(signing_in)
-        finally:
-            if signing_in.done():
-                self._signing_in = None
+        return await self._signing_in.get()
 
     async def _authenticate(self) -> int:
         if not self._login:
@@ -213,7 +193,6 @@ class LegacyTransport:
             raise AuthenticationError(
                 f"Odoo refused the login {login!r} with this API key on {database!r} "
                 "(common.authenticate answered false)", status=401, name=None)
-        self._uid = uid
         return uid
 
     async def aclose(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 
+from odoo_async.testing.exceptions import ValidationError
 from odoo_async.testing.fake.orm import now_string
 from odoo_async.testing.fake.schema import FieldDef
 from odoo_async.testing.fake.store import Record
@@ -12,7 +13,7 @@ from odoo_async.testing.fake.store import Record
 if TYPE_CHECKING:
     from odoo_async.testing.fake.orm import Env
 
-__all__ = ["SQL_CONSTRAINT_PREFIX", "ModelRules", "today"]
+__all__ = ["SQL_CONSTRAINT_PREFIX", "ModelRules", "check_unique", "today"]
 
 SQL_CONSTRAINT_PREFIX: Final = "The operation cannot be completed: "
 
@@ -20,6 +21,22 @@ SQL_CONSTRAINT_PREFIX: Final = "The operation cannot be completed: "
 def today() -> str:
     """Today's date as Odoo stores it."""
     return now_string()[:10]
+
+
+def check_unique(env: Env, model: str, field: str, ids: Sequence[int], message: str) -> None:
+    """A SQL unique constraint on ``field``, checked for the records ``ids``.
+
+    Raises:
+        ValidationError: another record has the same value (Odoo's ``message``).
+    """
+    table = env.db[model]
+    index = table.index(field)
+    for record_id in ids:
+        value = table.rows[record_id].get(field)
+        same = (index.get(value, set()) if index is not None else
+                {rid for rid, row in table.rows.items() if row.get(field) == value})
+        if value and len(same) > 1:
+            raise ValidationError(SQL_CONSTRAINT_PREFIX + message)
 
 
 class ModelRules:

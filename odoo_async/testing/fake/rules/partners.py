@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from odoo_async.testing.exceptions import ValidationError
-from odoo_async.testing.fake.rules.base import SQL_CONSTRAINT_PREFIX, ModelRules
+from odoo_async.testing.fake.rules.base import SQL_CONSTRAINT_PREFIX, ModelRules, check_unique
 from odoo_async.testing.fake.schema import FieldDef
 from odoo_async.testing.fake.store import Record
 
@@ -160,15 +160,8 @@ class UserRules(ModelRules):
         Raises:
             ValidationError: with Odoo's message.
         """
-        table = env.db["res.users"]
-        by_login = table.index("login")
-        for record_id in ids:
-            login = table.rows[record_id].get("login")
-            same = (by_login.get(login, set()) if by_login is not None else
-                    {rid for rid, row in table.rows.items() if row.get("login") == login})
-            if login and len(same) > 1:
-                raise ValidationError(SQL_CONSTRAINT_PREFIX + "You can not have two users "
-                                      "with the same login!")
+        check_unique(env, "res.users", "login", ids,
+                     "You can not have two users with the same login!")
 
 
 class CountryRules(ModelRules):
@@ -180,11 +173,5 @@ class CountryRules(ModelRules):
         Raises:
             ValidationError: with Odoo's message.
         """
-        table = env.db["res.country"]
-        by_code = table.index("code")
-        for record_id in ids:
-            code = table.rows[record_id].get("code")
-            same = by_code.get(code, set()) if by_code is not None else set()
-            if code and len(same) > 1:
-                raise ValidationError(SQL_CONSTRAINT_PREFIX + "The code of the country must "
-                                      "be unique!")
+        check_unique(env, "res.country", "code", ids,
+                     "The code of the country must be unique!")
