@@ -18,6 +18,9 @@ OUT = ROOT / "odoo_async" / "testing" / "data"
 KEEP = {"type", "string", "relation", "relation_field", "required", "readonly", "selection",
         "store", "searchable", "sortable", "groupable", "translate", "company_dependent",
         "default_export_compatible", "digits", "size"}
+# Models whose fields scripts/fetch_kit_data.py fetches from the kit's real server.
+KIT_MODELS = ("stock.move", "stock.picking.type", "account.payment",
+              "account.payment.method.line")
 
 
 def main(source: Path) -> None:
@@ -32,7 +35,7 @@ def main(source: Path) -> None:
         (OUT / "records" / path.name).write_text(json.dumps(records, separators=(",", ":")))
     index = json.loads((source / "doc" / "index.json").read_text())
     wanted = {path.stem for path in (source / "fields").glob("*.json")}
-    wanted |= {"ir.config_parameter", "ir.model.data"}
+    wanted |= {"ir.config_parameter", "ir.model.data", *KIT_MODELS}
     descriptions = {m["model"]: m["name"] for m in index["models"] if m["model"] in wanted}
     (OUT / "models.json").write_text(json.dumps(descriptions, indent=1, sort_keys=True))
 

@@ -14,14 +14,14 @@ from typing import Any, Final
 import attrs
 
 from odoo_async.domain import Domain
-from odoo_async.testing.exceptions import UnprocessableEntity, UserError
+from odoo_async.testing.exceptions import UnprocessableEntity
 from odoo_async.testing.fake.importer import load_rows
-from odoo_async.testing.fake.orm import Env, now_string
+from odoo_async.testing.fake.orm import Env
 from odoo_async.testing.fake.rules import PARTNER_NAME_REQUIRED
 from odoo_async.testing.fake.rules.base import SQL_CONSTRAINT_PREFIX
 from odoo_async.testing.fake.schema import FieldDef
 
-__all__ = ["Call", "MethodRegistry", "MethodSpec", "PRIVATE_METHODS", "default_registry"]
+__all__ = ["GENERIC_METHODS", "Call", "MethodRegistry", "MethodSpec", "PRIVATE_METHODS"]
 
 PRIVATE_METHODS: Final = frozenset({"browse", "exists", "search_fetch", "fetch", "with_user",
                                     "with_context", "sudo", "with_env", "ensure_one",
@@ -443,117 +443,35 @@ def has_group(call: Call, group_ext_id: str) -> bool:
         group_ext_id == "base.group_user"
 
 
-def action_confirm(call: Call) -> bool:
-    """Confirm quotations into sales orders."""
-    env = call.env
-    env.ensure_exist(call.model, call.ids)
-    for record_id in call.ids:
-        if env.db[call.model].rows[record_id].get("state") not in ("draft", "sent"):
-            raise UserError("Some orders are not in a state requiring confirmation.")
-    env.write(call.model, call.ids, {"state": "sale", "invoice_status": "to invoice",
-                                     "date_order": now_string()})
-    return True
-
-
-def action_cancel(call: Call) -> bool:
-    """Cancel the orders."""
-    call.env.ensure_exist(call.model, call.ids)
-    call.env.write(call.model, call.ids, {"state": "cancel", "invoice_status": "no"})
-    return True
-
-
-def action_draft(call: Call) -> bool:
-    """Set cancelled or sent orders back to quotations."""
-    env = call.env
-    env.ensure_exist(call.model, call.ids)
-    drafts = [i for i in call.ids
-              if env.db[call.model].rows[i].get("state") in ("cancel", "sent")]
-    if drafts:
-        env.write(call.model, drafts, {"state": "draft"})
-    return True
-
-
-def create_invoices(call: Call) -> dict[str, Any]:
-    """Invoice the orders of the wizard's ``sale_order_ids``; an action."""
-    env = call.env
-    env.ensure_exist(call.model, call.ids)
-    move_ids = []
-    for wizard_id in call.ids:
-        order_ids = env.db[call.model].rows[wizard_id].get("sale_order_ids") or []
-        for order_id in order_ids:
-            order = env.db["sale.order"].get(order_id)
-            if order is None or order.get("invoice_status") != "to invoice":
-                raise UserError(
-                    "There is no invoiceable line. If a product has a control policy based "
-                    "on ordered quantity, please make sure that a quantity has been set.")
-            lines = [line for line in env.db["sale.order.line"].rows.values()
-                     if line.get("order_id") == order_id]
-            commands = [[0, 0, {"product_id": line.get("product_id") or False,
-                                "name": line.get("name") or "",
-                                "quantity": line.get("product_uom_qty") or 0.0,
-                                "price_unit": line.get("price_unit") or 0.0,
-                                "price_subtotal": line.get("price_subtotal") or 0.0,
-                                "sale_line_ids": [[6, 0, [line["id"]]]]}]
-                        for line in sorted(lines, key=lambda r: (r.get("sequence", 0), r["id"]))]
-            [move_id] = env.create("account.move", [{
-                "move_type": "out_invoice",
-                "partner_id": order.get("partner_invoice_id") or order.get("partner_id"),
-                "invoice_origin": order.get("name"),
-                "currency_id": order.get("currency_id") or 1,
-                "invoice_line_ids": commands,
-                "amount_untaxed": order.get("amount_untaxed", 0.0),
-                "amount_total": order.get("amount_total", 0.0),
-            }])
-            env.db["sale.order"].update(order_id, {"invoice_status": "invoiced"})
-            move_ids.append(move_id)
-    action: dict[str, Any] = {"type": "ir.actions.act_window", "res_model": "account.move",
-                              "name": "Invoices", "context": {"default_move_type": "out_invoice"}}
-    if len(move_ids) == 1:
-        action.update(res_id=move_ids[0], view_mode="form", views=[[False, "form"]])
-    else:
-        action.update(domain=[["id", "in", move_ids]], view_mode="list,form",
-                      views=[[False, "list"], [False, "form"]])
-    return action
-
-
-def default_registry() -> MethodRegistry:
-    """The methods every fake server starts with."""
-    registry = MethodRegistry()
-    for spec in (
-        MethodSpec("search", search, model_method=True, readonly=True, operation="read"),
-        MethodSpec("search_read", search_read, model_method=True, readonly=True,
-                   operation="read"),
-        MethodSpec("search_count", search_count, model_method=True, readonly=True,
-                   operation="read"),
-        MethodSpec("read", read, readonly=True, operation="read"),
-        MethodSpec("create", create, model_method=True, operation="create"),
-        MethodSpec("write", write),
-        MethodSpec("unlink", unlink, operation="unlink"),
-        MethodSpec("copy", copy, operation="create"),
-        MethodSpec("name_search", name_search, model_method=True, readonly=True,
-                   operation="read"),
-        MethodSpec("name_create", name_create, model_method=True, operation="create"),
-        MethodSpec("fields_get", fields_get, model_method=True, operation=None),
-        MethodSpec("default_get", default_get, model_method=True, operation=None),
-        MethodSpec("web_search_read", web_search_read, model_method=True, readonly=True,
-                   operation="read"),
-        MethodSpec("web_read", web_read, readonly=True, operation="read"),
-        MethodSpec("load", load, model_method=True, operation="create"),
-        MethodSpec("formatted_read_group", formatted_read_group, model_method=True,
-                   readonly=True, operation="read"),
-        MethodSpec("read_group", read_group, model_method=True, readonly=True,
-                   operation="read"),
-        MethodSpec("action_archive", action_archive, requires_active=True),
-        MethodSpec("action_unarchive", action_unarchive, requires_active=True),
-        MethodSpec("context_get", context_get, model_method=True, readonly=True,
-                   operation=None, models=frozenset({"res.users"})),
-        MethodSpec("has_group", has_group, readonly=True, operation=None,
-                   models=frozenset({"res.users"})),
-        MethodSpec("action_confirm", action_confirm, models=frozenset({"sale.order"})),
-        MethodSpec("action_cancel", action_cancel, models=frozenset({"sale.order"})),
-        MethodSpec("action_draft", action_draft, models=frozenset({"sale.order"})),
-        MethodSpec("create_invoices", create_invoices,
-                   models=frozenset({"sale.advance.payment.inv"})),
-    ):
-        registry.register(spec)
-    return registry
+GENERIC_METHODS: Final = (
+    MethodSpec("search", search, model_method=True, readonly=True, operation="read"),
+    MethodSpec("search_read", search_read, model_method=True, readonly=True,
+               operation="read"),
+    MethodSpec("search_count", search_count, model_method=True, readonly=True,
+               operation="read"),
+    MethodSpec("read", read, readonly=True, operation="read"),
+    MethodSpec("create", create, model_method=True, operation="create"),
+    MethodSpec("write", write),
+    MethodSpec("unlink", unlink, operation="unlink"),
+    MethodSpec("copy", copy, operation="create"),
+    MethodSpec("name_search", name_search, model_method=True, readonly=True,
+               operation="read"),
+    MethodSpec("name_create", name_create, model_method=True, operation="create"),
+    MethodSpec("fields_get", fields_get, model_method=True, operation=None),
+    MethodSpec("default_get", default_get, model_method=True, operation=None),
+    MethodSpec("web_search_read", web_search_read, model_method=True, readonly=True,
+               operation="read"),
+    MethodSpec("web_read", web_read, readonly=True, operation="read"),
+    MethodSpec("load", load, model_method=True, operation="create"),
+    MethodSpec("formatted_read_group", formatted_read_group, model_method=True,
+               readonly=True, operation="read"),
+    MethodSpec("read_group", read_group, model_method=True, readonly=True,
+               operation="read"),
+    MethodSpec("action_archive", action_archive, requires_active=True),
+    MethodSpec("action_unarchive", action_unarchive, requires_active=True),
+    MethodSpec("context_get", context_get, model_method=True, readonly=True,
+               operation=None, models=frozenset({"res.users"})),
+    MethodSpec("has_group", has_group, readonly=True, operation=None,
+               models=frozenset({"res.users"})),
+)
+"""The ORM's generic methods and the few model methods every model has."""

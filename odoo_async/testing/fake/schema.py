@@ -12,7 +12,7 @@ import attrs
 
 from odoo_async.orm.metadata import FieldInfo
 
-__all__ = ["FieldDef", "ModelDef", "Schema", "load_schema"]
+__all__ = ["FieldDef", "ModelDef", "Schema", "load_counters", "load_records", "load_schema"]
 
 
 # The default ``_order`` of the models the fake knows, as Odoo defines them.
@@ -185,3 +185,10 @@ def load_records(model: str) -> list[dict[str, Any]]:
         return []
     records: list[dict[str, Any]] = json.loads(entry.read_text())
     return records
+
+
+def load_counters() -> dict[str, dict[str, int]]:
+    """Where the demo data left ids and names (``next_id`` by model, the highest number
+    by name prefix)."""
+    counters: dict[str, dict[str, int]] = _read("counters.json")
+    return counters

@@ -5,21 +5,16 @@ from __future__ import annotations
 from typing import Any, Final
 
 from odoo_async.testing.fake.business import Rules
-from odoo_async.testing.fake.schema import Schema, load_records
+from odoo_async.testing.fake.schema import Schema, load_counters, load_records
 from odoo_async.testing.fake.store import Database, Record
 from odoo_async.testing.fake.users import FakeUser
 
 __all__ = ["SEEDED_MODELS", "seed"]
 
 SEEDED_MODELS: Final = ("res.country", "res.country.state", "res.partner.category",
-                        "res.partner", "product.product", "sale.order", "sale.order.line")
-
-# Records the demo data refers to without recording them; the minimum the fake needs.
-SUPPORT: Final[dict[str, list[Record]]] = {
-    "account.journal": [{"id": 1, "name": "Customer Invoices", "code": "INV", "type": "sale",
-                         "invoice_reference_type": "invoice",
-                         "invoice_reference_model": "odoo", "company_id": 1}],
-}
+                        "res.partner", "product.product", "sale.order", "sale.order.line",
+                        "uom.uom", "stock.location", "stock.picking.type", "stock.quant",
+                        "account.journal", "account.payment.method.line")
 
 
 def _raw(value: Any, field_type: str) -> Any:
@@ -51,6 +46,17 @@ def _describe_fields(db: Database, schema: Schema) -> None:
                           "required": field.required, "readonly": field.readonly,
                           "store": field.store,
                           "display_name": f"{field.string} ({model.name})"})
+
+
+def _continue_counters(db: Database) -> None:
+    """Ids and names continue where the demo data left them (``counters.json``), for the
+    models whose demo rows the fake does not carry: a new invoice is then the one a
+    freshly installed Odoo makes."""
+    counters = load_counters()
+    for model, next_id in counters["next_id"].items():
+        if model in db.tables:
+            db[model].next_id = max(db[model].next_id, int(next_id))
+    db.sequences.update({prefix: int(n) for prefix, n in counters["names"].items()})
 
 
 def seed(schema: Schema, users: list[FakeUser], *, demo: bool = True) -> Database:
@@ -88,11 +94,8 @@ def seed(schema: Schema, users: list[FakeUser], *, demo: bool = True) -> Databas
             if record_id not in table:
                 row = {"name": name, "display_name": name, "active": True}
                 table.insert(_complete(db, rules, model, row), record_id=record_id)
-    for model, rows in SUPPORT.items():
-        for row in rows:
-            if row["id"] not in db[model]:
-                full = {**row, "display_name": row["name"], "active": True}
-                db[model].insert(_complete(db, rules, model, full), record_id=row["id"])
+    if demo:
+        _continue_counters(db)
     _describe_fields(db, schema)
     for user in users:
         db["res.users"].update(user.uid, {"login": user.login, "partner_id": user.partner_id,

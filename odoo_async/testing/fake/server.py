@@ -19,7 +19,8 @@ from typing import Any, Final
 from aiohttp import web
 
 from odoo_async.testing.fake.business import Rules
-from odoo_async.testing.fake.methods import MethodSpec, default_registry
+from odoo_async.testing.fake.flows import default_registry
+from odoo_async.testing.fake.methods import MethodSpec
 from odoo_async.testing.fake.orm import Env
 from odoo_async.testing.fake.routes import Routes
 from odoo_async.testing.fake.schema import load_schema

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from odoo_async.testing.fake.rules.accounting import (
+    MoveLineRules,
+    MoveRules,
+    PaymentRegisterRules,
+    PaymentRules,
+)
 from odoo_async.testing.fake.rules.base import ModelRules
 from odoo_async.testing.fake.rules.partners import (
     PARTNER_NAME_REQUIRED,
@@ -11,13 +17,14 @@ from odoo_async.testing.fake.rules.partners import (
     UserRules,
 )
 from odoo_async.testing.fake.rules.products import ProductRules, ProductTemplateRules
+from odoo_async.testing.fake.rules.purchases import PurchaseOrderLineRules, PurchaseOrderRules
 from odoo_async.testing.fake.rules.sales import (
     AdvancePaymentRules,
-    MoveLineRules,
-    MoveRules,
     SaleOrderLineRules,
     SaleOrderRules,
 )
+from odoo_async.testing.fake.rules.stock import MoveRules as StockMoveRules
+from odoo_async.testing.fake.rules.stock import PickingRules, QuantRules
 
 __all__ = ["PARTNER_NAME_REQUIRED", "RULES", "ModelRules"]
 
@@ -34,5 +41,12 @@ RULES: dict[str, ModelRules] = {
     "sale.advance.payment.inv": AdvancePaymentRules(),
     "account.move": MoveRules(),
     "account.move.line": MoveLineRules(),
+    "account.payment.register": PaymentRegisterRules(),
+    "account.payment": PaymentRules(),
+    "purchase.order": PurchaseOrderRules(),
+    "purchase.order.line": PurchaseOrderLineRules(),
+    "stock.picking": PickingRules(),
+    "stock.move": StockMoveRules(),
+    "stock.quant": QuantRules(),
 }
 """The rules of each model; every other model follows :class:`ModelRules`."""

@@ -13,7 +13,7 @@ from odoo_async.testing.fake.store import Record
 if TYPE_CHECKING:
     from odoo_async.testing.fake.orm import Env
 
-__all__ = ["SQL_CONSTRAINT_PREFIX", "ModelRules", "check_unique", "today"]
+__all__ = ["SQL_CONSTRAINT_PREFIX", "ModelRules", "check_unique", "next_name", "today"]
 
 SQL_CONSTRAINT_PREFIX: Final = "The operation cannot be completed: "
 
@@ -21,6 +21,14 @@ SQL_CONSTRAINT_PREFIX: Final = "The operation cannot be completed: "
 def today() -> str:
     """Today's date as Odoo stores it."""
     return now_string()[:10]
+
+
+def next_name(env: Env, prefix: str, digits: int = 5) -> str:
+    """The next name of an ``ir.sequence`` such as ``WH/IN/00007``: one counter per prefix
+    and database, started where the demo data left it (``counters.json``)."""
+    number = env.db.sequences.get(prefix, 0) + 1
+    env.db.sequences[prefix] = number
+    return f"{prefix}{number:0{digits}d}"
 
 
 def check_unique(env: Env, model: str, field: str, ids: Sequence[int], message: str) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from odoo_async.testing.fake.rules.base import ModelRules
+from odoo_async.testing.fake.rules.stock import product_quantities
+from odoo_async.testing.fake.schema import FieldDef
 from odoo_async.testing.fake.store import Record
 
 if TYPE_CHECKING:
@@ -26,6 +28,13 @@ class ProductRules(ModelRules):
         """``[code] name``."""
         code, name = row.get("default_code"), row.get("name") or ""
         return {"display_name": f"[{code}] {name}" if code else name}
+
+    def computed(self, env: Env, row: Record, field: FieldDef) -> Any:
+        """Quantities on hand and forecast, from the quants and the moves under way."""
+        if field.name in ("qty_available", "virtual_available"):
+            on_hand, forecast = product_quantities(env, row["id"])
+            return on_hand if field.name == "qty_available" else forecast
+        return super().computed(env, row, field)
 
 
 class ProductTemplateRules(ModelRules):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from odoo_async.testing.exceptions import UserError
 from odoo_async.testing.fake.orm import now_string
-from odoo_async.testing.fake.rules.base import ModelRules, today
+from odoo_async.testing.fake.rules.base import ModelRules
 from odoo_async.testing.fake.store import Record
 
 if TYPE_CHECKING:
@@ -16,8 +16,29 @@ if TYPE_CHECKING:
 
 _NAME = re.compile(r"S(\d+)")
 
-__all__ = ["AdvancePaymentRules", "MoveLineRules", "MoveRules", "SaleOrderLineRules",
-           "SaleOrderRules"]
+__all__ = ["AdvancePaymentRules", "SaleOrderLineRules", "SaleOrderRules", "invoice_status"]
+
+
+def invoice_status(state: Any, line_statuses: Sequence[str]) -> str:
+    """An order's invoicing status from its lines' (sales and purchases alike)."""
+    if state not in ("sale", "purchase", "done"):
+        return "no"
+    if "to invoice" in line_statuses:
+        return "to invoice"
+    if line_statuses and all(status == "invoiced" for status in line_statuses):
+        return "invoiced"
+    return "no"
+
+
+def transfer_status(env: Env, picking_ids: Sequence[int]) -> str | bool:
+    """``delivery_status`` / ``receipt_status``: how far an order's transfers are."""
+    table = env.db["stock.picking"]
+    states = [table.rows[p].get("state") for p in picking_ids if p in table.rows]
+    if not states or all(state == "cancel" for state in states):
+        return False
+    if all(state in ("done", "cancel") for state in states):
+        return "full"
+    return "partial" if "done" in states else "pending"
 
 
 class SaleOrderRules(ModelRules):
@@ -51,15 +72,24 @@ class SaleOrderRules(ModelRules):
         return f"S{last + 1:05d}"
 
     def computed_values(self, env: Env, model: str, row: Record) -> Record:
-        """Amounts summed from the lines (no taxes)."""
+        """Amounts summed from the lines (no taxes); invoicing and delivery statuses."""
         table = env.db["sale.order.line"]
         by_order = table.index("order_id")
         lines = ([table.rows[i] for i in by_order.get(row["id"], ()) if i in table.rows]
                  if by_order is not None else
                  [line for line in table.rows.values() if line.get("order_id") == row["id"]])
         untaxed = round(sum(float(line.get("price_subtotal") or 0.0) for line in lines), 2)
-        return {"amount_untaxed": untaxed, "amount_tax": 0.0, "amount_total": untaxed,
-                "display_name": row.get("name") or False}
+        pickings = env.db["stock.picking"].index("sale_id")
+        picking_ids = sorted(pickings.get(row["id"], ())) if pickings is not None else []
+        values: Record = {"amount_untaxed": untaxed, "amount_tax": 0.0,
+                          "amount_total": untaxed, "display_name": row.get("name") or False}
+        if row.get("state") in ("sale", "cancel"):  # drafts keep what they were given
+            values["invoice_status"] = invoice_status(
+                row.get("state"), [str(line.get("invoice_status")) for line in lines
+                                   if not line.get("display_type")])
+            values["delivery_status"] = transfer_status(env, picking_ids)
+        values["invoice_count"] = len(row.get("invoice_ids") or [])
+        return values
 
     def before_unlink(self, env: Env, ids: Sequence[int]) -> None:
         """Only quotations and cancelled orders.
@@ -92,12 +122,26 @@ class SaleOrderLineRules(ModelRules):
                 row["price_unit"] = product.get("list_price", 0.0)
 
     def computed_values(self, env: Env, model: str, row: Record) -> Record:
-        """Quantity times price, less the discount (no taxes)."""
-        subtotal = round(float(row.get("product_uom_qty") or 0.0)
-                         * float(row.get("price_unit") or 0.0)
+        """Quantity times price, less the discount (no taxes); what is left to invoice
+        (ordered or delivered, by the product's invoicing policy)."""
+        ordered = float(row.get("product_uom_qty") or 0.0)
+        subtotal = round(ordered * float(row.get("price_unit") or 0.0)
                          * (1.0 - float(row.get("discount") or 0.0) / 100.0), 2)
-        return {"price_subtotal": subtotal, "price_total": subtotal,
-                "display_name": row.get("name") or False}
+        values: Record = {"price_subtotal": subtotal, "price_total": subtotal,
+                          "display_name": row.get("name") or False}
+        order = env.db["sale.order"].get(row.get("order_id") or 0) or {}
+        if order.get("state") not in ("sale", "cancel"):
+            return values
+        product = env.db["product.product"].get(row.get("product_id") or 0) or {}
+        invoiced = float(row.get("qty_invoiced") or 0.0)
+        delivered = float(row.get("qty_delivered") or 0.0)
+        basis = ordered if product.get("invoice_policy", "order") == "order" else delivered
+        to_invoice = basis - invoiced if order.get("state") == "sale" else 0.0
+        values["qty_to_invoice"] = to_invoice
+        values["invoice_status"] = ("no" if order.get("state") != "sale" else
+                                    "to invoice" if to_invoice else
+                                    "invoiced" if invoiced >= ordered else "no")
+        return values
 
     def dependents(self, env: Env, ids: Sequence[int]) -> list[tuple[str, list[int]]]:
         """The orders of these lines (their amounts)."""
@@ -119,20 +163,3 @@ class AdvancePaymentRules(ModelRules):
         if creating:
             active = env.context.get("active_ids") or []
             row["sale_order_ids"] = [i for i in active if isinstance(i, int)]
-
-
-class MoveRules(ModelRules):
-    """account.move: a draft entry of today in the first journal."""
-
-    def defaults(self, env: Env, given: Record) -> Record:
-        """A draft miscellaneous entry of today."""
-        return {"date": today(), "state": "draft", "move_type": "entry", "journal_id": 1,
-                "auto_post": "no", "currency_id": 1}
-
-
-class MoveLineRules(ModelRules):
-    """account.move.line: a product line in the main currency."""
-
-    def defaults(self, env: Env, given: Record) -> Record:
-        """A product line in the main currency."""
-        return {"currency_id": 1, "display_type": "product"}

@@ -1,0 +1,99 @@
+"""Purchase orders and their lines: ``P00001`` names, vendor prices, receipts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from odoo_async.testing.fake.orm import now_string
+from odoo_async.testing.fake.rules.base import ModelRules, next_name
+from odoo_async.testing.fake.rules.sales import invoice_status, transfer_status
+from odoo_async.testing.fake.store import Record
+
+if TYPE_CHECKING:
+    from odoo_async.testing.fake.orm import Env
+
+__all__ = ["PurchaseOrderLineRules", "PurchaseOrderRules"]
+
+
+class PurchaseOrderRules(ModelRules):
+    """purchase.order: a request for quotation of now, its amounts, receipt and billing
+    statuses."""
+
+    def defaults(self, env: Env, given: Record) -> Record:
+        """A draft of now, by the caller, received into the main warehouse."""
+        now = now_string()
+        return {"state": "draft", "date_order": now, "date_planned": now, "company_id": 1,
+                "currency_id": 1, "user_id": env.uid, "invoice_status": "no",
+                "picking_type_id": 1, "receipt_status": False}
+
+    def prepare(self, env: Env, row: Record, *, creating: bool) -> None:
+        """The next ``P00001`` name."""
+        if creating and (not row.get("name") or row.get("name") == "New"):
+            row["name"] = next_name(env, "P")
+
+    def computed_values(self, env: Env, model: str, row: Record) -> Record:
+        """Amounts from the lines (no taxes), the receipts' count and status, what is
+        left to bill."""
+        table = env.db["purchase.order.line"]
+        lines = [table.rows[i] for i in sorted(table.index("order_id")  # type: ignore[union-attr]
+                                               .get(row["id"], ()))]
+        untaxed = round(sum(float(line.get("price_subtotal") or 0.0) for line in lines), 2)
+        pickings = list(row.get("picking_ids") or [])
+        return {"amount_untaxed": untaxed, "amount_tax": 0.0, "amount_total": untaxed,
+                "display_name": row.get("name") or False,
+                "incoming_picking_count": len(pickings),
+                "receipt_status": transfer_status(env, pickings),
+                "invoice_status": invoice_status(row.get("state"), [
+                    _line_invoice_status(env, line) for line in lines])}
+
+
+def _line_invoice_status(env: Env, line: Record) -> str:
+    """A line is to bill when more was received (or ordered, by the product's control
+    policy) than billed."""
+    product = env.db["product.product"].get(line.get("product_id") or 0) or {}
+    billed = float(line.get("qty_invoiced") or 0.0)
+    basis = float(line.get("product_qty") or 0.0) \
+        if product.get("purchase_method") == "purchase" else float(line.get("qty_received")
+                                                                   or 0.0)
+    if basis > billed:
+        return "to invoice"
+    return "invoiced" if billed and billed >= float(line.get("product_qty") or 0.0) else "no"
+
+
+class PurchaseOrderLineRules(ModelRules):
+    """purchase.order.line: the product's name, cost and unit; subtotals."""
+
+    def defaults(self, env: Env, given: Record) -> Record:
+        """One unit, nothing received or billed."""
+        return {"product_qty": 1.0, "qty_received": 0.0, "qty_invoiced": 0.0,
+                "product_uom_id": 1, "display_type": False}
+
+    def prepare(self, env: Env, row: Record, *, creating: bool) -> None:
+        """A new line takes the product's name, cost and unit when not given."""
+        if not creating:
+            return
+        product = env.db["product.product"].get(row.get("product_id") or 0)
+        if product is None:
+            return
+        if not row.get("name"):
+            row["name"] = product.get("display_name") or product.get("name")
+        if not row.get("price_unit"):
+            row["price_unit"] = float(product.get("standard_price") or 0.0)
+        row["product_uom_id"] = product.get("uom_id") or row.get("product_uom_id") or 1
+        order = env.db["purchase.order"].get(row.get("order_id") or 0) or {}
+        row.setdefault("date_planned", order.get("date_planned") or now_string())
+
+    def computed_values(self, env: Env, model: str, row: Record) -> Record:
+        """Quantity times price (no taxes)."""
+        subtotal = round(float(row.get("product_qty") or 0.0)
+                         * float(row.get("price_unit") or 0.0), 2)
+        return {"price_subtotal": subtotal, "price_total": subtotal,
+                "display_name": row.get("name") or False}
+
+    def dependents(self, env: Env, ids: Sequence[int]) -> list[tuple[str, list[int]]]:
+        """The orders of these lines."""
+        table = env.db["purchase.order.line"]
+        orders = sorted({int(table.rows[i]["order_id"]) for i in ids
+                         if i in table.rows and table.rows[i].get("order_id")})
+        return [("purchase.order", orders)] if orders else []

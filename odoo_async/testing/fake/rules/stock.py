@@ -1,0 +1,331 @@
+"""Stock: quants, transfers and their moves, reservation, inventory counts.
+
+What a real Odoo 19 was recorded doing (tests/fixtures/exchanges-flows.json): a move
+reserves what the internal locations under its source hold; validating a transfer moves
+the quantities (the source's quant goes down, below zero outside the warehouse), then
+tries again to reserve the moves still waiting for those products; applying a count
+moves the difference from or to the inventory adjustment location.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+from odoo_async.testing.exceptions import UserError
+from odoo_async.testing.fake.orm import now_string
+from odoo_async.testing.fake.rules.base import ModelRules, next_name
+from odoo_async.testing.fake.store import Record
+
+if TYPE_CHECKING:
+    from odoo_async.testing.fake.orm import Env
+
+__all__ = ["INVENTORY_LOCATION", "MoveRules", "PickingRules", "QuantRules", "StockLink",
+           "apply_inventory", "create_transfer", "product_quantities", "validate_pickings"]
+
+INVENTORY_LOCATION: Final = 13
+"""The main company's "Inventory adjustment" location."""
+WAITING: Final = ("confirmed", "partially_available")
+ZERO_QUANTITY: Final = (
+    "Transfer trouble alert! Validating a zero quantity transfer? You're not moving "
+    "invisible goods around are you?\nSet some quantities and let's get moving!")
+NO_BACKORDERS: Final = (
+    "The fake Odoo server does not emulate backorders: validate a transfer only once "
+    "every move's whole quantity is reserved.")
+
+
+def _internal_under(env: Env, location_id: int) -> set[int]:
+    """The internal locations at or under ``location_id``."""
+    table = env.db["stock.location"]
+    root = table.get(location_id)
+    if root is None:
+        return set()
+    prefix = str(root.get("complete_name") or "")
+    return {rid for rid, row in table.rows.items()
+            if row.get("usage") == "internal"
+            and (rid == location_id or str(row.get("complete_name") or "")
+                 .startswith(prefix + "/"))}
+
+
+def _is_internal(env: Env, location_id: int) -> bool:
+    row = env.db["stock.location"].get(location_id)
+    return row is not None and row.get("usage") == "internal"
+
+
+def _quant(env: Env, product_id: int, location_id: int) -> int:
+    """The quant of a product in a location, made when there is none."""
+    table = env.db["stock.quant"]
+    for rid in table.index("product_id").get(product_id, ()):  # type: ignore[union-attr]
+        if table.rows[rid].get("location_id") == location_id:
+            return rid
+    return table.insert(env.rules.defaults(env, "stock.quant", {}) | {
+        "product_id": product_id, "location_id": location_id, "company_id": 1,
+        "create_date": now_string(), "write_date": now_string(),
+        "create_uid": env.uid, "write_uid": env.uid})
+
+
+def _quants(env: Env, product_id: int, locations: set[int]) -> list[Record]:
+    table = env.db["stock.quant"]
+    ids = table.index("product_id").get(product_id, ())  # type: ignore[union-attr]
+    return [table.rows[rid] for rid in sorted(ids)
+            if table.rows[rid].get("location_id") in locations]
+
+
+def _reserve(env: Env, move_ids: Iterable[int]) -> None:
+    """Reserve what the source holds for moves that wait for it."""
+    moves = env.db["stock.move"]
+    quants = env.db["stock.quant"]
+    for move_id in move_ids:
+        move = moves.rows[move_id]
+        if move.get("state") not in (*WAITING, "draft"):
+            continue
+        demand = float(move.get("product_uom_qty") or 0.0)
+        reserved = float(move.get("quantity") or 0.0)
+        if not _is_internal(env, move["location_id"]):
+            reserved = demand  # goods coming from outside are not reserved
+        else:
+            for quant in _quants(env, move["product_id"],
+                                 _internal_under(env, move["location_id"])):
+                free = float(quant.get("quantity") or 0.0) - float(
+                    quant.get("reserved_quantity") or 0.0)
+                take = min(free, demand - reserved)
+                if take <= 0:
+                    continue
+                quants.update(quant["id"], {"reserved_quantity": float(
+                    quant.get("reserved_quantity") or 0.0) + take})
+                reserved += take
+        state = ("assigned" if reserved >= demand else
+                 "partially_available" if reserved > 0 else "confirmed")
+        moves.update(move_id, {"quantity": reserved, "state": state})
+    _picking_states(env, {moves.rows[m].get("picking_id") for m in move_ids})
+
+
+def _picking_states(env: Env, picking_ids: Iterable[Any]) -> None:
+    """A transfer is ready when any of its moves is (moves ship as soon as possible)."""
+    moves = env.db["stock.move"]
+    by_picking = moves.index("picking_id")
+    for picking_id in picking_ids:
+        if not picking_id:
+            continue
+        states = {moves.rows[m].get("state") for m in by_picking.get(picking_id, ())}  # type: ignore[union-attr]
+        if states and states <= {"done", "cancel"}:
+            state = "done" if "done" in states else "cancel"
+        elif states & {"assigned", "partially_available"}:
+            state = "assigned"
+        else:
+            state = "confirmed"
+        env.db["stock.picking"].update(picking_id, {"state": state})
+
+
+class StockLink:
+    """What a transfer line comes from: the order line it moves goods for."""
+
+    def __init__(self, field: str, line_id: int) -> None:
+        self.field = field
+        self.line_id = line_id
+
+
+def create_transfer(env: Env, picking_type_id: int, origin: str, partner_id: Any,
+                    lines: Sequence[tuple[int, float, StockLink]],
+                    extra: Record | None = None) -> int:
+    """A transfer of ``picking_type_id`` with one move per ``(product, quantity, link)``,
+    confirmed and reserved; its id."""
+    kind = env.db["stock.picking.type"].rows[picking_type_id]
+    source = kind["default_location_src_id"]
+    destination = kind["default_location_dest_id"]
+    prefix = "WH/IN/" if kind.get("code") == "incoming" else "WH/OUT/"
+    now = now_string()
+    picking = env.db["stock.picking"].insert(env.rules.defaults(env, "stock.picking", {}) | {
+        "name": next_name(env, prefix), "picking_type_id": picking_type_id,
+        "location_id": source, "location_dest_id": destination, "origin": origin,
+        "partner_id": partner_id, "state": "confirmed", "scheduled_date": now,
+        "move_type": "direct", "company_id": 1, "create_date": now, "write_date": now,
+        "create_uid": env.uid, "write_uid": env.uid, **(extra or {})})
+    env.db["stock.picking"].update(picking, {"display_name": env.db["stock.picking"]
+                                             .rows[picking]["name"]})
+    moves = []
+    for product_id, quantity, link in lines:
+        name = env.display_name("product.product", product_id)
+        moves.append(env.db["stock.move"].insert(env.rules.defaults(env, "stock.move", {}) | {
+            "product_id": product_id, "product_uom_qty": quantity, "product_uom": 1,
+            "quantity": 0.0, "state": "confirmed", "location_id": source,
+            "location_dest_id": destination, "picking_id": picking,
+            "picking_type_id": picking_type_id, "origin": origin, "partner_id": partner_id,
+            "name": name, "display_name": name, "date": now, "company_id": 1,
+            link.field: link.line_id, "create_date": now, "write_date": now,
+            "create_uid": env.uid, "write_uid": env.uid}))
+    _reserve(env, moves)
+    return picking
+
+
+def _move_quantity(env: Env, move: Record) -> None:
+    """Move a done move's quantity: out of the quants under an internal source (what
+    they reserved first), or below zero at an outside one; into the destination's."""
+    left = float(move.get("quantity") or 0.0)
+    quants = env.db["stock.quant"]
+    if _is_internal(env, move["location_id"]):
+        for quant in _quants(env, move["product_id"], _internal_under(env, move["location_id"])):
+            held = float(quant.get("quantity") or 0.0)
+            take = min(left, held)
+            if take <= 0:
+                continue
+            reserved = float(quant.get("reserved_quantity") or 0.0)
+            quants.update(quant["id"], {"quantity": held - take,
+                                        "reserved_quantity": max(0.0, reserved - take)})
+            left -= take
+    if left > 0:
+        source = _quant(env, move["product_id"], move["location_id"])
+        quants.update(source, {"quantity": float(quants.rows[source].get("quantity") or 0.0)
+                               - left})
+    destination = _quant(env, move["product_id"], move["location_dest_id"])
+    quants.update(destination, {"quantity": float(
+        quants.rows[destination].get("quantity") or 0.0) + float(move.get("quantity") or 0.0)})
+
+
+def _tell_order_lines(env: Env, moves: Sequence[Record]) -> None:
+    """Delivered and received quantities of the order lines the moves were made for."""
+    for field, model, quantity_field in (("sale_line_id", "sale.order.line", "qty_delivered"),
+                                         ("purchase_line_id", "purchase.order.line",
+                                          "qty_received")):
+        lines = env.db[model]
+        touched = []
+        for move in moves:
+            line_id = move.get(field)
+            if line_id and line_id in lines:
+                done = float(lines.rows[line_id].get(quantity_field) or 0.0)
+                lines.update(line_id, {quantity_field: done + float(move.get("quantity") or 0.0)})
+                touched.append(line_id)
+        if touched:
+            env.rules.recompute(env, model, touched)
+
+
+def _done(env: Env, move_ids: Sequence[int]) -> None:
+    """Finish moves: quantities moved, order lines told, waiting moves reserved again."""
+    moves = env.db["stock.move"]
+    now = now_string()
+    products = set()
+    for move_id in move_ids:
+        move = moves.rows[move_id]
+        _move_quantity(env, move)
+        moves.update(move_id, {"state": "done", "date": now, "picked": True})
+        products.add(move["product_id"])
+    _tell_order_lines(env, [moves.rows[m] for m in move_ids])
+    by_product = moves.index("product_id")
+    waiting = sorted(m for p in products for m in by_product.get(p, ())  # type: ignore[union-attr]
+                     if moves.rows[m].get("state") in WAITING)
+    _reserve(env, waiting)
+
+
+def validate_pickings(env: Env, ids: Sequence[int]) -> bool:
+    """``button_validate``: do the transfers whose moves are all reserved.
+
+    Raises:
+        UserError: nothing reserved (Odoo's message), or only part of it (no backorders
+            in the fake).
+    """
+    pickings = env.db["stock.picking"]
+    moves = env.db["stock.move"]
+    by_picking = moves.index("picking_id")
+    todo = [p for p in ids if pickings.rows[p].get("state") not in ("done", "cancel")]
+    for picking_id in todo:
+        own = [moves.rows[m] for m in sorted(by_picking.get(picking_id, ()))]  # type: ignore[union-attr]
+        if not any(float(m.get("quantity") or 0.0) for m in own):
+            raise UserError(ZERO_QUANTITY)
+        if any(float(m.get("quantity") or 0.0) < float(m.get("product_uom_qty") or 0.0)
+               for m in own):
+            raise UserError(NO_BACKORDERS)
+    for picking_id in todo:
+        own_ids = sorted(by_picking.get(picking_id, ()))  # type: ignore[union-attr]
+        _done(env, own_ids)
+        pickings.update(picking_id, {"state": "done", "date_done": now_string()})
+    return True
+
+
+def apply_inventory(env: Env, ids: Sequence[int]) -> None:
+    """``action_apply_inventory``: each counted quant's difference moved from or to the
+    inventory adjustment location."""
+    quants = env.db["stock.quant"]
+    moves = []
+    for quant_id in ids:
+        quant = quants.rows[quant_id]
+        if not quant.get("inventory_quantity_set"):
+            continue
+        difference = float(quant.get("inventory_quantity") or 0.0) - float(
+            quant.get("quantity") or 0.0)
+        source, destination = ((INVENTORY_LOCATION, quant["location_id"]) if difference > 0
+                               else (quant["location_id"], INVENTORY_LOCATION))
+        now = now_string()
+        name = "Product Quantity Updated"
+        move = env.db["stock.move"].insert(env.rules.defaults(env, "stock.move", {}) | {
+            "product_id": quant["product_id"], "product_uom_qty": abs(difference),
+            "product_uom": 1, "quantity": abs(difference), "state": "assigned",
+            "location_id": source, "location_dest_id": destination, "name": name,
+            "display_name": name, "is_inventory": True, "date": now, "company_id": 1,
+            "create_date": now, "write_date": now, "create_uid": env.uid,
+            "write_uid": env.uid})
+        quants.update(quant_id, {"inventory_quantity": 0.0, "inventory_quantity_set": False,
+                                 "inventory_diff_quantity": 0.0, "user_id": False})
+        moves.append(move)
+    _done(env, moves)
+
+
+def product_quantities(env: Env, product_id: int) -> tuple[float, float]:
+    """On hand in the warehouses, and forecast (on hand, plus incoming, less outgoing)."""
+    locations = env.db["stock.location"]
+    internal = {rid for rid, row in locations.rows.items() if row.get("usage") == "internal"}
+    on_hand = sum(float(q.get("quantity") or 0.0) for q in _quants(env, product_id, internal))
+    moves = env.db["stock.move"]
+    forecast = on_hand
+    for move_id in moves.index("product_id").get(product_id, ()):  # type: ignore[union-attr]
+        move = moves.rows[move_id]
+        if move.get("state") in ("done", "cancel", "draft"):
+            continue
+        into, out = move["location_dest_id"] in internal, move["location_id"] in internal
+        if into != out:
+            forecast += float(move.get("product_uom_qty") or 0.0) * (1 if into else -1)
+    return round(on_hand, 4), round(forecast, 4)
+
+
+class QuantRules(ModelRules):
+    """stock.quant: counts (``inventory_quantity``) and their difference."""
+
+    def defaults(self, env: Env, given: Record) -> Record:
+        """Nothing on hand, nothing counted, in the main company from now."""
+        return {"in_date": now_string(), "company_id": 1, "quantity": 0.0,
+                "reserved_quantity": 0.0, "inventory_quantity": 0.0,
+                "inventory_diff_quantity": 0.0, "inventory_quantity_set": False}
+
+    def prepare(self, env: Env, row: Record, *, creating: bool) -> None:
+        """A count given marks the quant as counted, by the caller."""
+        if "inventory_quantity" in row:
+            row["inventory_quantity_set"] = True
+            if creating:
+                row["user_id"] = env.uid
+
+    def computed_values(self, env: Env, model: str, row: Record) -> Record:
+        """The counted difference; the product and location as its name."""
+        difference = (float(row.get("inventory_quantity") or 0.0)
+                      - float(row.get("quantity") or 0.0)) \
+            if row.get("inventory_quantity_set") else 0.0
+        location = env.display_name("stock.location", row.get("location_id") or 0)
+        return {"inventory_diff_quantity": difference,
+                "display_name": location if isinstance(location, str) else False}
+
+
+class PickingRules(ModelRules):
+    """stock.picking: the operation's code."""
+
+    def computed(self, env: Env, row: Record, field: Any) -> Any:
+        """``picking_type_code`` from the operation type."""
+        if field.name == "picking_type_code":
+            kind = env.db["stock.picking.type"].get(row.get("picking_type_id") or 0)
+            return kind.get("code", False) if kind else False
+        return super().computed(env, row, field)
+
+
+class MoveRules(ModelRules):
+    """stock.move: its product as its name."""
+
+    def computed_values(self, env: Env, model: str, row: Record) -> Record:
+        """The product's name."""
+        return {"display_name": row.get("display_name") or row.get("name") or False}
