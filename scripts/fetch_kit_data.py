@@ -35,8 +35,11 @@ RECORDS: dict[str, list[str]] = {
     "account.journal": ["name", "code", "type", "company_id", "active", "display_name"],
     "account.payment.method.line": ["name", "journal_id", "payment_type", "display_name"],
     "uom.uom": ["name", "active", "display_name"],
+    "account.tax": ["name", "amount", "amount_type", "type_tax_use", "price_include",
+                    "company_id", "active", "display_name"],
 }
-PRODUCT_FIELDS = ["invoice_policy", "is_storable", "purchase_method"]
+PRODUCT_FIELDS = ["invoice_policy", "is_storable", "purchase_method", "taxes_id",
+                  "supplier_taxes_id"]
 # Tables whose demo rows the fake does not carry: the id the next record gets.
 NEXT_IDS = ("account_move", "account_move_line", "account_payment", "stock_picking",
             "stock_move", "stock_move_line", "purchase_order", "purchase_order_line",

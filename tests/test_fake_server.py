@@ -395,6 +395,36 @@ async def test_incoming_webhook(fake_odoo: FakeOdoo, admin: Client) -> None:
     assert [row["ref"] for row in refs] == ["H1", "H2"]
 
 
+async def test_records_an_incoming_webhook_creates_trigger_outgoing_ones(
+        fake_odoo: FakeOdoo) -> None:
+    """As in Odoo, where the incoming rule's records go through create() like any other
+    (the kit's rules: tests/test_webhooks_real.py); the fake once sent nothing."""
+    received: list[Any] = []
+
+    async def receiver(request: web.Request) -> web.Response:
+        received.append(await request.json())
+        return web.json_response({})
+
+    def handler(env: Env, payload: dict[str, Any]) -> None:
+        env.create("res.partner", [{"name": payload["name"], "ref": payload["ref"]}])
+
+    app = web.Application()
+    app.router.add_post("/hook", receiver)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        fake_odoo.add_outgoing_webhook("res.partner", str(server.make_url("/hook")),
+                                       fields=["name", "ref"], on=["create"])
+        path = fake_odoo.add_incoming_webhook(handler)
+        async with aiohttp.ClientSession() as session, session.post(
+                fake_odoo.url + path, json={"ref": "WH-1", "name": "Chained"}) as answer:
+            assert answer.status == 200
+    finally:
+        await server.close()
+    assert [(body["_model"], body["name"], body["ref"]) for body in received] == [
+        ("res.partner", "Chained", "WH-1")]
+
+
 # -- API documentation ----------------------------------------------------------------------
 
 

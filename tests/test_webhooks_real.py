@@ -96,3 +96,36 @@ async def test_the_kits_outgoing_webhook_reaches_the_receiver(odoo: Client,
     finally:
         await runner.cleanup()
         await _cleanup(odoo, ref)
+
+
+async def test_a_partner_the_incoming_rule_creates_triggers_the_outgoing_rule(
+        odoo: Client, tmp_path: Path) -> None:
+    """Records made by an incoming webhook's rule go through create() like any other."""
+    receiver = WebhookReceiver(tmp_path / "events.sqlite3", token="kit-hook-token")
+    seen: list[WebhookEvent] = []
+    arrived = asyncio.Event()
+
+    @receiver.on("res.partner")
+    async def partner_created(event: WebhookEvent) -> None:
+        seen.append(event)
+        arrived.set()
+
+    runner = web.AppRunner(receiver.app("/odoo-hook"))
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 8765)
+        await site.start()
+    except OSError:
+        await runner.cleanup()
+        pytest.skip("port 8765 (the kit's webhook target) is busy")
+    ref = f"WH-{unique_prefix()}"
+    try:
+        async with IncomingWebhook(_hook_url()) as hook:
+            await hook.send({"ref": ref, "name": "Chained In"})
+        await asyncio.wait_for(arrived.wait(), 30)
+        [event] = seen
+        assert (event.model, event.values["ref"], event.values["name"]) == (
+            "res.partner", ref, "Chained In")
+    finally:
+        await runner.cleanup()
+        await _cleanup(odoo, ref)

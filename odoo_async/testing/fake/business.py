@@ -87,6 +87,10 @@ class Rules:
         for dependent, dependent_ids in rules.dependents(env, ids):
             self.recompute(env, dependent, dependent_ids)
 
+    def written(self, env: Env, model: str, ids: Sequence[int], values: Record) -> None:
+        """What a write does to other records (a user's name is its partner's)."""
+        self.of(model).written(env, ids, values)
+
     def computed(self, env: Env, model: str, row: Record, field: FieldDef) -> Any:
         """A non-stored field's value (what the fake can compute; else empty)."""
         return self.of(model).computed(env, row, field)

@@ -144,6 +144,7 @@ def create_invoices(call: Call) -> dict[str, Any]:
                             "quantity": float(line.get("qty_to_invoice") or 0.0),
                             "price_unit": line.get("price_unit") or 0.0,
                             "discount": line.get("discount") or 0.0,
+                            "tax_ids": [[6, 0, list(line.get("tax_ids") or [])]],
                             "sale_line_ids": [[6, 0, [line["id"]]]]}] for line in lines]
         [invoice] = env.create("account.move", [{
             "move_type": "out_invoice",

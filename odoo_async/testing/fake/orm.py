@@ -41,17 +41,21 @@ class Env:
     """One user's view of the database, with a context."""
 
     def __init__(self, db: Database, rules: Rules, user: FakeUser,
-                 context: Mapping[str, Any] | None = None) -> None:
+                 context: Mapping[str, Any] | None = None,
+                 changes: list[tuple[str, str, list[int]]] | None = None) -> None:
         self.db = db
         self.rules = rules
         self.user = user
         self.uid = user.uid
         self.context: dict[str, Any] = dict(context or {})
         self.searcher = Searcher(db)
+        self.changes: list[tuple[str, str, list[int]]] = [] if changes is None else changes
+        """Every ``("create" | "write", model, ids)`` made through this environment (and
+        those derived from it), in order: what triggers automation rules."""
 
     def with_context(self, **values: Any) -> Env:
         """The same environment with more context."""
-        return Env(self.db, self.rules, self.user, {**self.context, **values})
+        return Env(self.db, self.rules, self.user, {**self.context, **values}, self.changes)
 
     def model(self, name: str) -> ModelDef:
         """A model's definition."""
@@ -210,6 +214,7 @@ class Env:
             ids.append(record_id)
         self.rules.recompute(self, model, ids)
         self.rules.check(self, model, ids)
+        self.changes.append(("create", model, ids))
         return ids
 
     def _check_references(self, model: str, values: Record) -> None:
@@ -254,6 +259,8 @@ class Env:
                 self._apply_x2many(model, record_id, self.field(model, name), commands)
         self.rules.recompute(self, model, list(ids))
         self.rules.check(self, model, list(ids))
+        self.changes.append(("write", model, list(ids)))
+        self.rules.written(self, model, list(ids), plain)
 
     def unlink(self, model: str, ids: Sequence[int]) -> None:
         """Delete records (and one2many children whose inverse is required).

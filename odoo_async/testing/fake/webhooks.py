@@ -122,6 +122,8 @@ class Webhooks:
         except Exception:
             logger.exception("incoming webhook handler failed")
             return 500, {"status": "error"}
+        for method, model, ids in env.changes:  # the rule's records trigger rules too
+            await self.notify(env, model, method, ids, ids)
         return 200, {"status": "ok"}
 
     async def close(self) -> None:

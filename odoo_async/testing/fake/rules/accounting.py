@@ -1,4 +1,4 @@
-"""Invoices, their lines, the payment wizard and payments (no taxes, one currency).
+"""Invoices, their lines, the payment wizard and payments (one currency).
 
 As a real Odoo 19 was recorded answering (tests/fixtures/exchanges-flows.json): a draft
 invoice has no name; posting names it ``INV/<year>/<n>`` from the journal's sequence and
@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 from odoo_async.testing.exceptions import UserError
 from odoo_async.testing.fake.orm import now_string
-from odoo_async.testing.fake.rules.base import ModelRules, next_name, today
+from odoo_async.testing.fake.rules.base import ModelRules, money, next_name, today
+from odoo_async.testing.fake.rules.taxes import document_tax, line_tax
 from odoo_async.testing.fake.store import Record
 
 if TYPE_CHECKING:
@@ -50,22 +51,24 @@ class MoveRules(ModelRules):
 
     def computed_values(self, env: Env, model: str, row: Record) -> Record:
         """Totals, the residual, the payment state and the name shown."""
-        untaxed = round(sum(float(line.get("price_subtotal") or 0.0)
-                            for line in _lines(env, row["id"])
-                            if line.get("display_type") == "product"), 2)
-        residual = round(untaxed - _paid(env, row["id"]), 2) \
+        products = [line for line in _lines(env, row["id"])
+                    if line.get("display_type") == "product"]
+        untaxed = money(sum(float(line.get("price_subtotal") or 0.0) for line in products))
+        tax = document_tax(env, products)
+        total = money(untaxed + tax)
+        residual = money(total - _paid(env, row["id"])) \
             if row.get("move_type") != "entry" else 0.0
         if row.get("state") != "posted" or row.get("move_type") == "entry":
             payment_state = "not_paid"
-        elif residual <= 0 < untaxed:
+        elif residual <= 0 < total:
             payment_state = "paid"
-        elif residual < untaxed:
+        elif residual < total:
             payment_state = "partial"
         else:
             payment_state = "not_paid"
         name = row.get("name") or (f"Draft Invoice (* {row['id']})"
                                    if row.get("move_type") == "out_invoice" else "/")
-        return {"amount_untaxed": untaxed, "amount_tax": 0.0, "amount_total": untaxed,
+        return {"amount_untaxed": untaxed, "amount_tax": tax, "amount_total": total,
                 "amount_residual": residual, "payment_state": payment_state,
                 "display_name": name}
 
@@ -79,10 +82,12 @@ class MoveLineRules(ModelRules):
                 "discount": 0.0}
 
     def computed_values(self, env: Env, model: str, row: Record) -> Record:
-        """Quantity times price, less the discount (no taxes)."""
-        subtotal = round(float(row.get("quantity") or 0.0) * float(row.get("price_unit") or 0.0)
-                         * (1.0 - float(row.get("discount") or 0.0) / 100.0), 2)
-        return {"price_subtotal": subtotal, "price_total": subtotal,
+        """Quantity times price, less the discount, and its taxes."""
+        subtotal = money(float(row.get("quantity") or 0.0) * float(row.get("price_unit") or 0.0)
+                         * (1.0 - float(row.get("discount") or 0.0) / 100.0))
+        return {"price_subtotal": subtotal,
+                "price_total": money(subtotal + line_tax(env, row.get("tax_ids") or [],
+                                                         subtotal)),
                 "display_name": row.get("name") or False}
 
     def dependents(self, env: Env, ids: Sequence[int]) -> list[tuple[str, list[int]]]:
@@ -142,8 +147,8 @@ class PaymentRegisterRules(ModelRules):
         return {"payment_date": today(), "journal_id": BANK_JOURNAL,
                 "payment_method_line_id": method, "payment_type": "inbound",
                 "partner_type": "customer", "partner_id": first.get("partner_id", False),
-                "amount": round(sum(float(moves.rows[i].get("amount_residual") or 0.0)
-                                    for i in invoices), 2),
+                "amount": money(sum(float(moves.rows[i].get("amount_residual") or 0.0)
+                                    for i in invoices)),
                 "communication": " ".join(str(moves.rows[i].get("name") or "")
                                           for i in invoices),
                 "currency_id": 1, "company_id": 1, "group_payment": True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 
@@ -13,7 +14,8 @@ from odoo_async.testing.fake.store import Record
 if TYPE_CHECKING:
     from odoo_async.testing.fake.orm import Env
 
-__all__ = ["SQL_CONSTRAINT_PREFIX", "ModelRules", "check_unique", "next_name", "today"]
+__all__ = ["SQL_CONSTRAINT_PREFIX", "ModelRules", "check_unique", "money", "next_name",
+           "today"]
 
 SQL_CONSTRAINT_PREFIX: Final = "The operation cannot be completed: "
 
@@ -21,6 +23,15 @@ SQL_CONSTRAINT_PREFIX: Final = "The operation cannot be completed: "
 def today() -> str:
     """Today's date as Odoo stores it."""
     return now_string()[:10]
+
+
+def money(value: float, precision: float = 0.01) -> float:
+    """``value`` rounded as Odoo rounds amounts (``float_round``: half away from zero,
+    after a nudge that absorbs binary representation errors such as 14.324999...)."""
+    normalized = value / precision
+    if normalized:
+        normalized += math.copysign(2 ** (math.log2(abs(normalized)) - 52), normalized)
+    return round(round(normalized) * precision, 12)
 
 
 def next_name(env: Env, prefix: str, digits: int = 5) -> str:
@@ -70,6 +81,9 @@ class ModelRules:
         """Records of other models (or others of this one) whose computed values depend
         on ``ids`` and must be recomputed after them."""
         return []
+
+    def written(self, env: Env, ids: Sequence[int], values: Record) -> None:
+        """What writing ``values`` on ``ids`` does to other records."""
 
     def computed(self, env: Env, row: Record, field: FieldDef) -> Any:
         """A non-stored field's value (what the fake can compute; else empty)."""

@@ -37,6 +37,16 @@ class PartnerRules(ModelRules):
 
     inverse_fields = frozenset({"company_type"})
 
+    def written(self, env: Env, ids: Sequence[int], values: Record) -> None:
+        """A partner's name is its users' (Odoo's ``_inherits``)."""
+        if "name" not in values:
+            return
+        users = env.db["res.users"]
+        for user_id, user in users.rows.items():
+            if user.get("partner_id") in ids and user.get("name") != values["name"]:
+                users.update(user_id, {"name": values["name"],
+                                       "display_name": values["name"]})
+
     def defaults(self, env: Env, given: Record) -> Record:
         """Contact type, the context's language, no ranks."""
         return {"type": "contact", "lang": env.context.get("lang") or "en_US",
@@ -153,6 +163,14 @@ class UserRules(ModelRules):
             [partner] = env.create("res.partner", [{"name": name or row.get("login") or
                                                     "/"}])
             row["partner_id"] = partner
+
+    def written(self, env: Env, ids: Sequence[int], values: Record) -> None:
+        """A user's name is its partner's (Odoo's ``_inherits``)."""
+        if "name" in values:
+            partners = {env.db["res.users"].rows[i].get("partner_id") for i in ids}
+            found = sorted(p for p in partners if p and p in env.db["res.partner"])
+            if found:
+                env.write("res.partner", found, {"name": values["name"]})
 
     def check(self, env: Env, ids: Sequence[int]) -> None:
         """Logins are unique.

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from odoo_async.testing.fake.orm import now_string
-from odoo_async.testing.fake.rules.base import ModelRules, next_name
+from odoo_async.testing.fake.rules.base import ModelRules, money, next_name
 from odoo_async.testing.fake.rules.sales import invoice_status, transfer_status
+from odoo_async.testing.fake.rules.taxes import document_tax, line_tax, taxes_for_company
 from odoo_async.testing.fake.store import Record
 
 if TYPE_CHECKING:
@@ -33,14 +34,16 @@ class PurchaseOrderRules(ModelRules):
             row["name"] = next_name(env, "P")
 
     def computed_values(self, env: Env, model: str, row: Record) -> Record:
-        """Amounts from the lines (no taxes), the receipts' count and status, what is
+        """Amounts and taxes from the lines, the receipts' count and status, what is
         left to bill."""
         table = env.db["purchase.order.line"]
         lines = [table.rows[i] for i in sorted(table.index("order_id")  # type: ignore[union-attr]
                                                .get(row["id"], ()))]
-        untaxed = round(sum(float(line.get("price_subtotal") or 0.0) for line in lines), 2)
+        untaxed = money(sum(float(line.get("price_subtotal") or 0.0) for line in lines))
+        tax = document_tax(env, lines)
         pickings = list(row.get("picking_ids") or [])
-        return {"amount_untaxed": untaxed, "amount_tax": 0.0, "amount_total": untaxed,
+        return {"amount_untaxed": untaxed, "amount_tax": tax,
+                "amount_total": money(untaxed + tax),
                 "display_name": row.get("name") or False,
                 "incoming_picking_count": len(pickings),
                 "receipt_status": transfer_status(env, pickings),
@@ -81,14 +84,17 @@ class PurchaseOrderLineRules(ModelRules):
         if not row.get("price_unit"):
             row["price_unit"] = float(product.get("standard_price") or 0.0)
         row["product_uom_id"] = product.get("uom_id") or row.get("product_uom_id") or 1
+        row["tax_ids"] = taxes_for_company(env, product.get("supplier_taxes_id") or [])
         order = env.db["purchase.order"].get(row.get("order_id") or 0) or {}
         row.setdefault("date_planned", order.get("date_planned") or now_string())
 
     def computed_values(self, env: Env, model: str, row: Record) -> Record:
-        """Quantity times price (no taxes)."""
-        subtotal = round(float(row.get("product_qty") or 0.0)
-                         * float(row.get("price_unit") or 0.0), 2)
-        return {"price_subtotal": subtotal, "price_total": subtotal,
+        """Quantity times price, and its taxes."""
+        subtotal = money(float(row.get("product_qty") or 0.0)
+                         * float(row.get("price_unit") or 0.0))
+        tax = line_tax(env, row.get("tax_ids") or [], subtotal)
+        return {"price_subtotal": subtotal, "price_tax": tax,
+                "price_total": money(subtotal + tax),
                 "display_name": row.get("name") or False}
 
     def dependents(self, env: Env, ids: Sequence[int]) -> list[tuple[str, list[int]]]:

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from odoo_async.testing.exceptions import UserError
 from odoo_async.testing.fake.orm import now_string
-from odoo_async.testing.fake.rules.base import ModelRules
+from odoo_async.testing.fake.rules.base import ModelRules, money
+from odoo_async.testing.fake.rules.taxes import document_tax, line_tax, taxes_for_company
 from odoo_async.testing.fake.store import Record
 
 if TYPE_CHECKING:
@@ -72,17 +73,19 @@ class SaleOrderRules(ModelRules):
         return f"S{last + 1:05d}"
 
     def computed_values(self, env: Env, model: str, row: Record) -> Record:
-        """Amounts summed from the lines (no taxes); invoicing and delivery statuses."""
+        """Amounts and taxes summed from the lines; invoicing and delivery statuses."""
         table = env.db["sale.order.line"]
         by_order = table.index("order_id")
         lines = ([table.rows[i] for i in by_order.get(row["id"], ()) if i in table.rows]
                  if by_order is not None else
                  [line for line in table.rows.values() if line.get("order_id") == row["id"]])
-        untaxed = round(sum(float(line.get("price_subtotal") or 0.0) for line in lines), 2)
+        untaxed = money(sum(float(line.get("price_subtotal") or 0.0) for line in lines))
+        tax = document_tax(env, lines)
         pickings = env.db["stock.picking"].index("sale_id")
         picking_ids = sorted(pickings.get(row["id"], ())) if pickings is not None else []
-        values: Record = {"amount_untaxed": untaxed, "amount_tax": 0.0,
-                          "amount_total": untaxed, "display_name": row.get("name") or False}
+        values: Record = {"amount_untaxed": untaxed, "amount_tax": tax,
+                          "amount_total": money(untaxed + tax),
+                          "display_name": row.get("name") or False}
         if row.get("state") in ("sale", "cancel"):  # drafts keep what they were given
             values["invoice_status"] = invoice_status(
                 row.get("state"), [str(line.get("invoice_status")) for line in lines
@@ -120,14 +123,17 @@ class SaleOrderLineRules(ModelRules):
                 row["name"] = product.get("display_name") or product.get("name")
             if not row.get("price_unit"):
                 row["price_unit"] = product.get("list_price", 0.0)
+            row["tax_ids"] = taxes_for_company(env, product.get("taxes_id") or [])
 
     def computed_values(self, env: Env, model: str, row: Record) -> Record:
-        """Quantity times price, less the discount (no taxes); what is left to invoice
+        """Quantity times price, less the discount, and its taxes; what is left to invoice
         (ordered or delivered, by the product's invoicing policy)."""
         ordered = float(row.get("product_uom_qty") or 0.0)
-        subtotal = round(ordered * float(row.get("price_unit") or 0.0)
-                         * (1.0 - float(row.get("discount") or 0.0) / 100.0), 2)
-        values: Record = {"price_subtotal": subtotal, "price_total": subtotal,
+        subtotal = money(ordered * float(row.get("price_unit") or 0.0)
+                         * (1.0 - float(row.get("discount") or 0.0) / 100.0))
+        tax = line_tax(env, row.get("tax_ids") or [], subtotal)
+        values: Record = {"price_subtotal": subtotal, "price_tax": tax,
+                          "price_total": money(subtotal + tax),
                           "display_name": row.get("name") or False}
         order = env.db["sale.order"].get(row.get("order_id") or 0) or {}
         if order.get("state") not in ("sale", "cancel"):

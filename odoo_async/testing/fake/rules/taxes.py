@@ -1,0 +1,51 @@
+"""Taxes on order and invoice lines: percentages added to the price (the only kind the
+demo company has), rounded per tax on the whole document (the company's
+``round_globally``)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Final
+
+from odoo_async.testing.fake.rules.base import money
+from odoo_async.testing.fake.store import Record
+
+if TYPE_CHECKING:
+    from odoo_async.testing.fake.orm import Env
+
+__all__ = ["PURCHASE_TAX", "SALE_TAX", "document_tax", "line_tax", "taxes_for_company"]
+
+SALE_TAX: Final = 1
+"""The main company's default sales tax (15%): what a new product gets."""
+PURCHASE_TAX: Final = 2
+"""The main company's default purchase tax (15%)."""
+
+
+def taxes_for_company(env: Env, tax_ids: Iterable[Any], company_id: int = 1) -> list[int]:
+    """The taxes of ``tax_ids`` that belong to the company (a product shared between
+    companies carries the taxes of each)."""
+    table = env.db["account.tax"]
+    return [t for t in tax_ids
+            if t in table and table.rows[t].get("company_id") in (company_id, False)]
+
+
+def _rate(env: Env, tax_id: int) -> float:
+    tax = env.db["account.tax"].get(tax_id) or {}
+    return float(tax.get("amount") or 0.0) / 100.0 if tax.get("amount_type") == "percent" \
+        else 0.0
+
+
+def line_tax(env: Env, tax_ids: Iterable[int], subtotal: float) -> float:
+    """The taxes of one line."""
+    return money(sum(_rate(env, t) * subtotal for t in tax_ids))
+
+
+def document_tax(env: Env, lines: Iterable[Record], subtotal_field: str = "price_subtotal"
+                 ) -> float:
+    """The taxes of a document: each tax on the sum of the lines it applies to."""
+    bases: dict[int, float] = defaultdict(float)
+    for line in lines:
+        for tax_id in line.get("tax_ids") or []:
+            bases[tax_id] += float(line.get(subtotal_field) or 0.0)
+    return money(sum(money(_rate(env, t) * base) for t, base in bases.items()))

@@ -1,0 +1,250 @@
+"""The business flows a sync meets, as scenarios run through the library on any server:
+tests/test_fake_flows.py runs them on the fake and checks what Odoo 19 answers (recorded
+from the kit's server), tests/test_fake_flows_real.py runs them on the fake and on a real
+server and compares the two field by field.
+
+Each scenario makes its own partner and products (named with ``tag``), so it answers the
+same on a fresh fake and on a real database that has seen other runs; what still differs
+between two databases (ids, sequence numbers, today's date, the tag) is put in a neutral
+form by :func:`comparable`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from odoo_async import Client, Command, errors
+
+Observations = dict[str, Any]
+
+STOCK = 5  # WH/Stock
+SO = ["name", "state", "invoice_status", "invoice_ids", "invoice_count", "amount_untaxed",
+      "amount_total", "picking_ids", "delivery_status"]
+SOL = ["product_uom_qty", "qty_delivered", "qty_invoiced", "qty_to_invoice", "invoice_status",
+       "price_subtotal"]
+MOVE = ["name", "state", "move_type", "payment_state", "amount_untaxed", "amount_total",
+        "amount_residual", "partner_id", "invoice_origin", "journal_id", "invoice_date",
+        "invoice_line_ids"]
+PICKING = ["name", "state", "picking_type_id", "location_id", "location_dest_id", "origin",
+           "partner_id", "move_ids", "picking_type_code"]
+STOCK_MOVE = ["product_id", "product_uom_qty", "quantity", "state"]
+PO = ["name", "state", "amount_total", "picking_ids", "incoming_picking_count",
+      "receipt_status", "invoice_status"]
+POL = ["name", "product_qty", "price_unit", "price_subtotal", "qty_received", "qty_invoiced"]
+QUANT = ["quantity", "reserved_quantity", "inventory_quantity", "inventory_diff_quantity",
+         "inventory_quantity_set"]
+ON_HAND = ["qty_available", "virtual_available"]
+
+
+async def _partner(odoo: Client, tag: str) -> int:
+    [partner] = await odoo.call("res.partner", "create",
+                                vals_list=[{"name": f"Flow Customer {tag}"}])
+    return int(partner)
+
+
+async def _product(odoo: Client, tag: str, code: str, **values: Any) -> int:
+    [product] = await odoo.call("product.product", "create", vals_list=[{
+        "name": f"Flow {code} {tag}", "default_code": f"{code}-{tag}", "type": "consu",
+        "is_storable": True, **values}])
+    return int(product)
+
+
+async def _one(odoo: Client, model: str, record_id: int, fields: list[str]) -> dict[str, Any]:
+    [row] = await odoo.call(model, "read", ids=[record_id], fields=fields)
+    return dict(row)
+
+
+async def _lines(odoo: Client, model: str, order_id: int, fields: list[str]
+                 ) -> list[dict[str, Any]]:
+    rows = await odoo.call(model, "search_read", domain=[("order_id", "=", order_id)],
+                           fields=fields, order="id")
+    return list(rows)
+
+
+async def _refusal(odoo: Client, model: str, method: str, **kwargs: Any) -> str:
+    try:
+        await odoo.call(model, method, **kwargs)
+    except errors.OdooError as exc:
+        return f"{type(exc).__name__}: {exc.message}"
+    return "accepted"
+
+
+async def sale_to_payment(odoo: Client, tag: str) -> Observations:
+    """Quotation -> confirmed order with a delivery -> invoice -> posted -> paid."""
+    seen: Observations = {}
+    partner = await _partner(odoo, tag)
+    desk = await _product(odoo, tag, "DESK", list_price=5.1)
+    pad = await _product(odoo, tag, "PAD", list_price=1.98)
+    order = await odoo["sale.order"].create({"partner_id": partner, "order_line": [
+        Command.create({"product_id": desk, "product_uom_qty": 2}),
+        Command.create({"product_id": pad, "product_uom_qty": 1})]})
+    order_id = order.id
+    seen["quotation"] = await _one(odoo, "sale.order", order_id, SO)
+    seen["confirm"] = await odoo.call("sale.order", "action_confirm", ids=[order_id])
+    seen["confirmed"] = await _one(odoo, "sale.order", order_id, SO)
+    seen["lines to invoice"] = await _lines(odoo, "sale.order.line", order_id, SOL)
+    [picking] = seen["confirmed"]["picking_ids"]
+    seen["delivery"] = await _one(odoo, "stock.picking", picking, PICKING)
+    seen["delivery moves"] = await odoo.call("stock.move", "read",
+                                             ids=seen["delivery"]["move_ids"],
+                                             fields=STOCK_MOVE)
+    seen["deliver without stock"] = await _refusal(odoo, "stock.picking", "button_validate",
+                                                   ids=[picking])
+    context = {"active_model": "sale.order", "active_ids": [order_id]}
+    [wizard] = await odoo.call("sale.advance.payment.inv", "create", context=context,
+                               vals_list=[{"advance_payment_method": "delivered"}])
+    action = await odoo.call("sale.advance.payment.inv", "create_invoices", ids=[wizard],
+                             context=context)
+    seen["invoice action"] = {key: action.get(key) for key in
+                              ("type", "res_model", "view_mode", "views", "context")}
+    invoice = int(action["res_id"])
+    seen["invoiced"] = await _one(odoo, "sale.order", order_id, SO)
+    seen["invoiced ids"] = seen["invoiced"]["invoice_ids"] == [invoice]
+    seen["lines invoiced"] = await _lines(odoo, "sale.order.line", order_id, SOL)
+    seen["draft invoice"] = await _one(odoo, "account.move", invoice, MOVE)
+    seen["invoice lines"] = await odoo.call(
+        "account.move.line", "read", ids=seen["draft invoice"]["invoice_line_ids"],
+        fields=["product_id", "quantity", "price_unit", "price_subtotal", "display_type"])
+    seen["post"] = await odoo.call("account.move", "action_post", ids=[invoice])
+    seen["posted invoice"] = await _one(odoo, "account.move", invoice, MOVE)
+    seen["post again"] = await _refusal(odoo, "account.move", "action_post", ids=[invoice])
+    paying = {"active_model": "account.move", "active_ids": [invoice]}
+    [register] = await odoo.call("account.payment.register", "create", context=paying,
+                                 vals_list=[{}])
+    seen["payment wizard"] = await _one(odoo, "account.payment.register", register, [
+        "amount", "journal_id", "communication", "partner_id", "payment_method_line_id",
+        "payment_type", "partner_type"])
+    paid = await odoo.call("account.payment.register", "action_create_payments",
+                           ids=[register], context=paying)
+    seen["payment action"] = {k: v for k, v in paid.items() if k != "res_id"}
+    seen["paid invoice"] = await _one(odoo, "account.move", invoice, MOVE)
+    payment = await _one(odoo, "account.payment", int(paid["res_id"]), [
+        "name", "amount", "state", "partner_id", "payment_type", "journal_id", "memo",
+        "reconciled_invoice_ids"])
+    seen["payment reconciles the invoice"] = payment.pop("reconciled_invoice_ids") == [invoice]
+    seen["payment"] = payment
+    return seen
+
+
+async def purchase_to_delivery(odoo: Client, tag: str) -> Observations:
+    """Purchase -> receipt (which reserves for a waiting delivery) -> sale delivered ->
+    invoiced on delivery."""
+    seen: Observations = {}
+    partner = await _partner(odoo, tag)
+    lamp = await _product(odoo, tag, "LAMP", list_price=30.0, standard_price=12.5,
+                          invoice_policy="delivery")
+    # A delivery waiting for goods the purchase brings.
+    [waiting] = await odoo.call("sale.order", "create", vals_list=[{
+        "partner_id": partner, "order_line": [
+            Command.create({"product_id": lamp, "product_uom_qty": 2})]}])
+    await odoo.call("sale.order", "action_confirm", ids=[waiting])
+    [purchase] = await odoo.call("purchase.order", "create", vals_list=[{
+        "partner_id": partner, "order_line": [
+            Command.create({"product_id": lamp, "product_qty": 5}),
+            Command.create({"product_id": lamp, "product_qty": 3, "price_unit": 11.0})]}])
+    seen["rfq"] = await _one(odoo, "purchase.order", purchase, PO)
+    seen["rfq lines"] = await _lines(odoo, "purchase.order.line", purchase, POL)
+    seen["confirm"] = await odoo.call("purchase.order", "button_confirm", ids=[purchase])
+    seen["purchase"] = await _one(odoo, "purchase.order", purchase, PO)
+    [receipt] = seen["purchase"]["picking_ids"]
+    seen["receipt"] = await _one(odoo, "stock.picking", receipt, PICKING)
+    seen["receipt moves"] = await odoo.call("stock.move", "read",
+                                            ids=seen["receipt"]["move_ids"], fields=STOCK_MOVE)
+    seen["forecast before"] = await _one(odoo, "product.product", lamp, ON_HAND)
+    seen["receive"] = await odoo.call("stock.picking", "button_validate", ids=[receipt])
+    seen["received"] = await _one(odoo, "stock.picking", receipt, ["state"])
+    seen["received purchase"] = await _one(odoo, "purchase.order", purchase, PO)
+    seen["received lines"] = await _lines(odoo, "purchase.order.line", purchase, POL)
+    seen["stock"] = await odoo.call("stock.quant", "search_read", fields=QUANT,
+                                    domain=[("product_id", "=", lamp),
+                                            ("location_id", "=", STOCK)])
+    seen["receive again"] = await odoo.call("stock.picking", "button_validate",
+                                            ids=[receipt])
+    [delivery] = (await _one(odoo, "sale.order", waiting, ["picking_ids"]))["picking_ids"]
+    seen["delivery, reserved"] = await _one(odoo, "stock.picking", delivery, ["state"])
+    seen["deliver"] = await odoo.call("stock.picking", "button_validate", ids=[delivery])
+    seen["delivered order"] = await _one(odoo, "sale.order", waiting, SO)
+    seen["delivered lines"] = await _lines(odoo, "sale.order.line", waiting, SOL)
+    seen["on hand after"] = await _one(odoo, "product.product", lamp, ON_HAND)
+    return seen
+
+
+async def inventory_count(odoo: Client, tag: str) -> Observations:
+    """Count a product, apply the count, count again (lower), apply."""
+    seen: Observations = {}
+    stand = await _product(odoo, tag, "STAND")
+    counting = {"inventory_mode": True}
+    [quant] = await odoo.call("stock.quant", "create", context=counting, vals_list=[
+        {"product_id": stand, "location_id": STOCK, "inventory_quantity": 9}])
+    seen["counted"] = await _one(odoo, "stock.quant", quant, QUANT)
+    seen["apply"] = await odoo.call("stock.quant", "action_apply_inventory", ids=[quant])
+    seen["applied"] = await _one(odoo, "stock.quant", quant, QUANT)
+    await odoo.call("stock.quant", "write", ids=[quant], vals={"inventory_quantity": 4})
+    seen["recounted"] = await _one(odoo, "stock.quant", quant, QUANT)
+    await odoo.call("stock.quant", "action_apply_inventory", ids=[quant])
+    seen["on hand"] = await _one(odoo, "product.product", stand, ON_HAND)
+    [again] = await odoo.call("stock.quant", "create", context=counting, vals_list=[
+        {"product_id": stand, "location_id": STOCK, "inventory_quantity": 6}])
+    seen["same quant"] = again == quant
+    await odoo.call("stock.quant", "action_apply_inventory", ids=[again])
+    seen["on hand at last"] = await _one(odoo, "product.product", stand, ON_HAND)
+    return seen
+
+
+async def product_and_user_names(odoo: Client, tag: str) -> Observations:
+    """A variant shows its template's values; a user's name is its partner's."""
+    seen: Observations = {}
+    product = await _product(odoo, tag, "NAME", list_price=7.0)
+    seen["variant"] = await _one(odoo, "product.product", product, [
+        "name", "list_price", "type", "is_storable", "invoice_policy", "purchase_method",
+        "uom_id", "sale_ok", "display_name"])
+    template = (await _one(odoo, "product.product", product, ["product_tmpl_id"]))[
+        "product_tmpl_id"][0]
+    await odoo.call("product.template", "write", ids=[template],
+                    vals={"name": f"Renamed {tag}", "list_price": 8.0})
+    seen["variant after the template's write"] = await _one(
+        odoo, "product.product", product, ["name", "list_price", "display_name"])
+    await odoo.call("product.product", "write", ids=[product], vals={"list_price": 9.0})
+    seen["template after the variant's write"] = await _one(
+        odoo, "product.template", template, ["name", "list_price"])
+    [user] = await odoo.call("res.users", "create", vals_list=[
+        {"name": f"Flow User {tag}", "login": f"flow-{tag}"}])
+    await odoo.call("res.users", "write", ids=[user], vals={"name": f"Flow Renamed {tag}"})
+    partner = (await _one(odoo, "res.users", user, ["partner_id"]))["partner_id"]
+    seen["user's partner"] = await _one(odoo, "res.partner", partner[0], ["name"])
+    return seen
+
+
+SCENARIOS = {"sale to payment": sale_to_payment, "purchase to delivery": purchase_to_delivery,
+             "inventory count": inventory_count,
+             "product and user names": product_and_user_names}
+
+_DATETIME = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
+_SEQUENCE = re.compile(r"^((?:WH/(?:IN|OUT)/)|(?:[A-Z0-9]+/\d{4}/)|[SP])\d{5}$")
+
+
+def comparable(value: Any, tag: str, *, key: str = "") -> Any:
+    """``value`` without what differs between two databases: record ids (kept as their
+    count), sequence numbers, today's date, the run's tag."""
+    if isinstance(value, dict):
+        return {k: comparable(v, tag, key=k) for k, v in value.items() if k != "id"}
+    if isinstance(value, list):
+        if key.endswith("_id") and len(value) == 2 and isinstance(value[1], str):
+            return comparable(value[1], tag)  # a many2one: its name
+        if key.endswith("_ids") and all(isinstance(v, int) for v in value):
+            return f"<{len(value)} ids>"
+        return [comparable(v, tag) for v in value]
+    if isinstance(value, str):
+        value = value.replace(tag, "<tag>")
+        if _DATETIME.match(value):
+            return "<datetime>"
+        value = value.replace(dt.date.today().isoformat(), "<today>")
+        year = str(dt.date.today().year)
+        value = re.sub(rf"/{year}/", "/<year>/", value)
+        match = _SEQUENCE.match(value.replace("<year>", "0000"))
+        return f"{match[1].replace('0000', '<year>')}<n>" if match else value
+    if isinstance(value, int) and not isinstance(value, bool) and key.endswith("_id"):
+        return "<id>"
+    return value

@@ -1,0 +1,160 @@
+"""The business flows on the fake, as a real Odoo 19 answers them (the expected values
+were read on the kit's server; tests/test_fake_flows_real.py compares the two whenever
+ODOO_URL is set, and the conformance test replays the recorded exchanges)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from odoo_async import Client
+from odoo_async.testing import FakeOdoo
+from odoo_async.testing.fake.flows import NOTHING_TO_INVOICE
+from odoo_async.testing.fake.rules.stock import ZERO_QUANTITY
+from tests.flows import (
+    inventory_count,
+    product_and_user_names,
+    purchase_to_delivery,
+    sale_to_payment,
+)
+
+TAG = "T1"
+
+
+@pytest.fixture
+async def odoo() -> AsyncIterator[Client]:
+    async with FakeOdoo() as fake, Client(fake.url, fake.api_key, fake.database) as client:
+        yield client
+
+
+def _names(rows: list[dict[str, Any]], *fields: str) -> list[tuple[Any, ...]]:
+    return [tuple(row[f] for f in fields) for row in rows]
+
+
+async def test_sale_order_to_paid_invoice(odoo: Client) -> None:
+    seen = await sale_to_payment(odoo, TAG)
+    assert seen["quotation"]["state"] == "draft"
+    assert seen["quotation"]["invoice_status"] == "no"
+    assert seen["confirmed"]["state"] == "sale"
+    assert seen["confirmed"]["invoice_status"] == "to invoice"
+    assert seen["confirmed"]["delivery_status"] == "pending"
+    assert _names(seen["lines to invoice"], "qty_to_invoice", "invoice_status") == [
+        (2.0, "to invoice"), (1.0, "to invoice")]
+    # The delivery waits for stock: validating it is refused as Odoo refuses it.
+    assert seen["delivery"]["state"] == "confirmed"
+    assert seen["delivery"]["picking_type_code"] == "outgoing"
+    assert [move["state"] for move in seen["delivery moves"]] == ["confirmed", "confirmed"]
+    assert seen["deliver without stock"] == f"UserError: {ZERO_QUANTITY}"
+    # create_invoices links the invoice and counts it (the fake once said [] and 0).
+    assert seen["invoiced ids"] is True
+    assert seen["invoiced"]["invoice_count"] == 1
+    assert seen["invoiced"]["invoice_status"] == "invoiced"
+    assert _names(seen["lines invoiced"], "qty_invoiced", "qty_to_invoice",
+                  "invoice_status") == [(2.0, 0.0, "invoiced"), (1.0, 0.0, "invoiced")]
+    assert seen["invoice action"]["views"][0] == [743, "form"]
+    draft = seen["draft invoice"]
+    assert (draft["name"], draft["state"], draft["move_type"]) == (False, "draft",
+                                                                   "out_invoice")
+    # A new product carries the company's default 15% tax, as on a real Odoo.
+    assert (draft["amount_untaxed"], draft["amount_total"]) == (12.18, 14.01)
+    assert draft["amount_residual"] == 14.01
+    assert draft["invoice_origin"] == seen["quotation"]["name"]
+    assert _names(seen["invoice lines"], "quantity", "price_unit", "price_subtotal") == [
+        (2.0, 5.1, 10.2), (1.0, 1.98, 1.98)]
+    # action_post exists (the fake once answered 404), names and dates the invoice.
+    assert seen["post"] is False
+    posted = seen["posted invoice"]
+    assert posted["state"] == "posted"
+    assert posted["name"].startswith("INV/") and posted["invoice_date"]
+    assert seen["post again"] == (f"UserError: The entry {posted['name']} (id "
+                                  f"{posted['id']}) must be in draft.")
+    wizard = seen["payment wizard"]
+    assert (wizard["amount"], wizard["communication"]) == (14.01, posted["name"])
+    assert wizard["journal_id"][1] == "Bank"
+    assert seen["payment action"]["res_model"] == "account.payment"
+    paid = seen["paid invoice"]
+    assert (paid["payment_state"], paid["amount_residual"]) == ("paid", 0.0)
+    assert seen["payment"]["name"].startswith("PBNK1/")
+    assert (seen["payment"]["state"], seen["payment"]["memo"]) == ("paid", posted["name"])
+    assert seen["payment reconciles the invoice"] is True
+
+
+async def test_purchase_receipt_then_delivery(odoo: Client) -> None:
+    seen = await purchase_to_delivery(odoo, TAG)
+    assert seen["rfq"]["state"] == "draft"
+    assert seen["rfq"]["receipt_status"] is False
+    # A line without a price takes the product's cost.
+    assert _names(seen["rfq lines"], "price_unit", "price_subtotal") == [(12.5, 62.5),
+                                                                         (11.0, 33.0)]
+    # 15% of 95.50 is 14.325: rounded half up as Odoo rounds, not to the even 14.32.
+    assert seen["rfq"]["amount_total"] == 109.83
+    assert seen["purchase"]["state"] == "purchase"
+    assert seen["purchase"]["incoming_picking_count"] == 1
+    assert seen["purchase"]["receipt_status"] == "pending"
+    assert seen["receipt"]["state"] == "assigned"
+    assert seen["receipt"]["location_id"][1] == "Vendors"
+    assert [(m["quantity"], m["state"]) for m in seen["receipt moves"]] == [
+        (5.0, "assigned"), (3.0, "assigned")]
+    assert seen["forecast before"] == {"id": seen["forecast before"]["id"],
+                                       "qty_available": 0.0, "virtual_available": 6.0}
+    assert seen["received"]["state"] == "done"
+    assert seen["received purchase"]["receipt_status"] == "full"
+    assert seen["received purchase"]["invoice_status"] == "to invoice"
+    assert [line["qty_received"] for line in seen["received lines"]] == [5.0, 3.0]
+    # The goods received are reserved at once for the delivery that waited for them.
+    [quant] = seen["stock"]
+    assert (quant["quantity"], quant["reserved_quantity"]) == (8.0, 2.0)
+    assert seen["receive again"] is True
+    assert seen["delivery, reserved"]["state"] == "assigned"
+    delivered = seen["delivered order"]
+    assert (delivered["delivery_status"], delivered["invoice_status"]) == ("full",
+                                                                           "to invoice")
+    assert _names(seen["delivered lines"], "qty_delivered", "qty_to_invoice") == [(2.0, 2.0)]
+    assert seen["on hand after"]["qty_available"] == 6.0
+
+
+async def test_inventory_counts(odoo: Client) -> None:
+    seen = await inventory_count(odoo, TAG)
+    counted = seen["counted"]
+    assert (counted["quantity"], counted["inventory_quantity"],
+            counted["inventory_diff_quantity"], counted["inventory_quantity_set"]) == (
+        0.0, 9.0, 9.0, True)
+    assert seen["apply"] is None
+    applied = seen["applied"]
+    assert (applied["quantity"], applied["inventory_quantity_set"]) == (9.0, False)
+    assert seen["recounted"]["inventory_diff_quantity"] == -5.0
+    assert seen["on hand"]["qty_available"] == 4.0
+    assert seen["same quant"] is True
+    assert seen["on hand at last"]["qty_available"] == 6.0
+
+
+async def test_products_and_users_share_their_inherited_fields(odoo: Client) -> None:
+    seen = await product_and_user_names(odoo, TAG)
+    variant = seen["variant"]
+    # The fake once dropped a new variant's name, price and type.
+    assert (variant["name"], variant["list_price"], variant["type"]) == (
+        f"Flow NAME {TAG}", 7.0, "consu")
+    assert (variant["invoice_policy"], variant["purchase_method"]) == ("order", "receive")
+    assert variant["uom_id"][1] == "Units"
+    after = seen["variant after the template's write"]
+    assert (after["name"], after["list_price"]) == (f"Renamed {TAG}", 8.0)
+    assert seen["template after the variant's write"]["list_price"] == 9.0
+    # A user's name written later is its partner's (the fake once kept the old one).
+    assert seen["user's partner"]["name"] == f"Flow Renamed {TAG}"
+
+
+async def test_nothing_to_invoice_before_delivery(odoo: Client) -> None:
+    [order] = await odoo.call("sale.order", "create", vals_list=[{
+        "partner_id": 12, "order_line": [[0, 0, {"product_id": 15, "product_uom_qty": 1}]]}])
+    await odoo.call("sale.order", "action_confirm", ids=[order])
+    context = {"active_model": "sale.order", "active_ids": [order]}
+    [wizard] = await odoo.call("sale.advance.payment.inv", "create", context=context,
+                               vals_list=[{"advance_payment_method": "delivered"}])
+    with pytest.raises(Exception, match="No items are available to invoice") as error:
+        await odoo.call("sale.advance.payment.inv", "create_invoices", ids=[wizard])
+    assert getattr(error.value, "message", None) == NOTHING_TO_INVOICE
+    [row] = await odoo.call("sale.order", "read", ids=[order],
+                            fields=["invoice_status", "delivery_status"])
+    assert (row["invoice_status"], row["delivery_status"]) == ("no", "pending")
