@@ -209,6 +209,13 @@ async def product_and_user_names(odoo: Client, tag: str) -> Observations:
     await odoo.call("product.product", "write", ids=[product], vals={"list_price": 9.0})
     seen["template after the variant's write"] = await _one(
         odoo, "product.template", template, ["name", "list_price"])
+    [made] = await odoo.call("product.template", "create", vals_list=[
+        {"name": f"Template {tag}", "list_price": 4.0}])
+    seen["template made alone"] = await _one(odoo, "product.template", made, [
+        "product_variant_count", "taxes_id", "supplier_taxes_id", "invoice_policy"])
+    seen["its variant"] = await odoo.call(
+        "product.product", "search_read", domain=[("product_tmpl_id", "=", made)],
+        fields=["name", "list_price", "taxes_id", "type", "display_name"])
     [user] = await odoo.call("res.users", "create", vals_list=[
         {"name": f"Flow User {tag}", "login": f"flow-{tag}"}])
     await odoo.call("res.users", "write", ids=[user], vals={"name": f"Flow Renamed {tag}"})
@@ -222,7 +229,7 @@ SCENARIOS = {"sale to payment": sale_to_payment, "purchase to delivery": purchas
              "product and user names": product_and_user_names}
 
 _DATETIME = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
-_SEQUENCE = re.compile(r"^((?:WH/(?:IN|OUT)/)|(?:[A-Z0-9]+/\d{4}/)|[SP])\d{5}$")
+_SEQUENCE = re.compile(r"\b(WH/(?:IN|OUT)/|[A-Z0-9]+/<year>/|\b[SP])\d{5}\b")
 
 
 def comparable(value: Any, tag: str, *, key: str = "") -> Any:
@@ -243,8 +250,8 @@ def comparable(value: Any, tag: str, *, key: str = "") -> Any:
         value = value.replace(dt.date.today().isoformat(), "<today>")
         year = str(dt.date.today().year)
         value = re.sub(rf"/{year}/", "/<year>/", value)
-        match = _SEQUENCE.match(value.replace("<year>", "0000"))
-        return f"{match[1].replace('0000', '<year>')}<n>" if match else value
+        value = re.sub(r"\(id \d+\)", "(id <id>)", value)
+        return _SEQUENCE.sub(r"\1<n>", value)
     if isinstance(value, int) and not isinstance(value, bool) and key.endswith("_id"):
         return "<id>"
     return value

@@ -4,6 +4,7 @@ ODOO_URL is set, and the conformance test replays the recorded exchanges)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -67,7 +68,10 @@ async def test_sale_order_to_paid_invoice(odoo: Client) -> None:
     assert seen["post"] is False
     posted = seen["posted invoice"]
     assert posted["state"] == "posted"
-    assert posted["name"].startswith("INV/") and posted["invoice_date"]
+    today = dt.datetime.now(dt.timezone.utc).date()
+    # The demo data posted 9 invoices in 2026: the sequence goes on from there.
+    assert posted["name"] == f"INV/{today.year}/{10 if today.year == 2026 else 1:05d}"
+    assert posted["invoice_date"] == today.isoformat()
     assert seen["post again"] == (f"UserError: The entry {posted['name']} (id "
                                   f"{posted['id']}) must be in draft.")
     wizard = seen["payment wizard"]
@@ -141,6 +145,12 @@ async def test_products_and_users_share_their_inherited_fields(odoo: Client) -> 
     after = seen["variant after the template's write"]
     assert (after["name"], after["list_price"]) == (f"Renamed {TAG}", 8.0)
     assert seen["template after the variant's write"]["list_price"] == 9.0
+    # A template made on its own has its variant, with the template's values.
+    assert seen["template made alone"]["product_variant_count"] == 1
+    [made] = seen["its variant"]
+    # (each company's default tax: an order line keeps its own company's)
+    assert (made["name"], made["list_price"], made["taxes_id"]) == (f"Template {TAG}", 4.0,
+                                                                     [1, 17])
     # A user's name written later is its partner's (the fake once kept the old one).
     assert seen["user's partner"]["name"] == f"Flow Renamed {TAG}"
 

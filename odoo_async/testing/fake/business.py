@@ -87,6 +87,10 @@ class Rules:
         for dependent, dependent_ids in rules.dependents(env, ids):
             self.recompute(env, dependent, dependent_ids)
 
+    def created(self, env: Env, model: str, ids: Sequence[int]) -> None:
+        """What creating records makes besides them (a template's variant)."""
+        self.of(model).created(env, ids)
+
     def written(self, env: Env, model: str, ids: Sequence[int], values: Record) -> None:
         """What a write does to other records (a user's name is its partner's)."""
         self.of(model).written(env, ids, values)

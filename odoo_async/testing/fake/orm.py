@@ -215,6 +215,7 @@ class Env:
         self.rules.recompute(self, model, ids)
         self.rules.check(self, model, ids)
         self.changes.append(("create", model, ids))
+        self.rules.created(self, model, ids)
         return ids
 
     def _check_references(self, model: str, values: Record) -> None:

@@ -82,6 +82,9 @@ class ModelRules:
         on ``ids`` and must be recomputed after them."""
         return []
 
+    def created(self, env: Env, ids: Sequence[int]) -> None:
+        """What creating ``ids`` makes besides them."""
+
     def written(self, env: Env, ids: Sequence[int], values: Record) -> None:
         """What writing ``values`` on ``ids`` does to other records."""
 

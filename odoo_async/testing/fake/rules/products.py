@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from odoo_async.testing.fake.rules.base import ModelRules
 from odoo_async.testing.fake.rules.stock import product_quantities
-from odoo_async.testing.fake.rules.taxes import PURCHASE_TAX, SALE_TAX
+from odoo_async.testing.fake.rules.taxes import PURCHASE_TAXES, SALE_TAXES
 from odoo_async.testing.fake.schema import FieldDef, load_schema
 from odoo_async.testing.fake.store import Record
 
@@ -33,8 +33,8 @@ def _inherited() -> frozenset[str]:
 def _policies(row: Record) -> None:
     """The invoicing and control policies Odoo computes when they are not given, and the
     company's default taxes."""
-    row.setdefault("taxes_id", [SALE_TAX])
-    row.setdefault("supplier_taxes_id", [PURCHASE_TAX])
+    row.setdefault("taxes_id", list(SALE_TAXES))
+    row.setdefault("supplier_taxes_id", list(PURCHASE_TAXES))
     if not row.get("invoice_policy"):
         row["invoice_policy"] = "order"
     if not row.get("purchase_method"):
@@ -66,8 +66,8 @@ class ProductRules(ModelRules):
         if not row.get("product_tmpl_id"):
             values = {k: v for k, v in row.items()
                       if k in self.inverse_fields or k in ("taxes_id", "supplier_taxes_id")}
-            [template] = env.create("product.template", [
-                {**values, "name": row.get("name") or "/"}])
+            [template] = env.with_context(create_product_product=False).create(
+                "product.template", [{**values, "name": row.get("name") or "/"}])
             row["product_tmpl_id"] = template
 
     def written(self, env: Env, ids: Sequence[int], values: Record) -> None:
@@ -113,6 +113,32 @@ class ProductTemplateRules(ModelRules):
         """The invoicing and control policies."""
         if creating:
             _policies(row)
+
+    def created(self, env: Env, ids: Sequence[int]) -> None:
+        """A template made on its own gets its variant (one: the fake has no
+        attributes), with the template's values."""
+        if env.context.get("create_product_product") is False:
+            return
+        templates = env.db["product.template"]
+        inherited = _inherited() | {"taxes_id", "supplier_taxes_id"}
+        for template_id in ids:
+            row = templates.rows[template_id]
+            values = {k: v for k, v in row.items() if k in inherited}
+            env.create("product.product", [{**{k: v for k, v in values.items()
+                                               if k not in ("taxes_id",
+                                                            "supplier_taxes_id")},
+                                            "product_tmpl_id": template_id}])
+            variant = max(env.db["product.product"].index("product_tmpl_id")  # type: ignore[union-attr]
+                          .get(template_id, {0}))
+            _copy(env, "product.product", variant, {
+                k: list(row.get(k) or []) for k in ("taxes_id", "supplier_taxes_id")})
+
+    def computed(self, env: Env, row: Record, field: FieldDef) -> Any:
+        """How many variants the template has."""
+        if field.name == "product_variant_count":
+            variants = env.db["product.product"].index("product_tmpl_id")
+            return len(variants.get(row["id"], ())) if variants is not None else 0
+        return super().computed(env, row, field)
 
     def written(self, env: Env, ids: Sequence[int], values: Record) -> None:
         """Fields written on templates show on their variants."""

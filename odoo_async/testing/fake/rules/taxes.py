@@ -14,12 +14,12 @@ from odoo_async.testing.fake.store import Record
 if TYPE_CHECKING:
     from odoo_async.testing.fake.orm import Env
 
-__all__ = ["PURCHASE_TAX", "SALE_TAX", "document_tax", "line_tax", "taxes_for_company"]
+__all__ = ["PURCHASE_TAXES", "SALE_TAXES", "document_tax", "line_tax", "taxes_for_company"]
 
-SALE_TAX: Final = 1
-"""The main company's default sales tax (15%): what a new product gets."""
-PURCHASE_TAX: Final = 2
-"""The main company's default purchase tax (15%)."""
+SALE_TAXES: Final = (1, 17)
+"""Each company's default sales tax (15% and 5.75%): what a new product gets."""
+PURCHASE_TAXES: Final = (2, 40)
+"""Each company's default purchase tax."""
 
 
 def taxes_for_company(env: Env, tax_ids: Iterable[Any], company_id: int = 1) -> list[int]:
