@@ -224,9 +224,181 @@ async def product_and_user_names(odoo: Client, tag: str) -> Observations:
     return seen
 
 
+async def _confirmed_order(odoo: Client, partner: int, lines: list[dict[str, Any]]) -> int:
+    [order] = await odoo.call("sale.order", "create", vals_list=[{
+        "partner_id": partner, "order_line": [Command.create(line) for line in lines]}])
+    await odoo.call("sale.order", "action_confirm", ids=[order])
+    return int(order)
+
+
+async def _invoice(odoo: Client, orders: list[int]) -> dict[str, Any]:
+    context = {"active_model": "sale.order", "active_ids": orders}
+    [wizard] = await odoo.call("sale.advance.payment.inv", "create", context=context,
+                               vals_list=[{"advance_payment_method": "delivered"}])
+    action = await odoo.call("sale.advance.payment.inv", "create_invoices", ids=[wizard],
+                             context=context)
+    return dict(action)
+
+
+async def refusals_and_edges(odoo: Client, tag: str) -> Observations:
+    """What Odoo refuses, and the less travelled paths: grouping, cancelling, rounding."""
+    seen: Observations = {}
+    partner = await _partner(odoo, tag)
+    desk = await _product(odoo, tag, "EDGE", list_price=100.0)
+    service = await _product(odoo, tag, "SERV", type="service", is_storable=False)
+    untaxed = await _product(odoo, tag, "NOTAX", list_price=10.0, taxes_id=[])
+    seen["explicit empty taxes"] = await _one(odoo, "product.product", untaxed, ["taxes_id"])
+    # Two orders of one customer make one invoice.
+    first = await _confirmed_order(odoo, partner, [{"product_id": desk}])
+    second = await _confirmed_order(odoo, partner, [{"product_id": untaxed,
+                                                     "product_uom_qty": 3}])
+    action = await _invoice(odoo, [first, second])
+    invoice = int(action["res_id"])
+    seen["grouped invoice"] = await _one(odoo, "account.move", invoice, [
+        "invoice_origin", "amount_untaxed", "amount_tax", "amount_total"])
+    seen["both orders link it"] = [
+        (await _one(odoo, "sale.order", o, ["invoice_ids"]))["invoice_ids"] == [invoice]
+        for o in (first, second)]
+    seen["edit a draft invoice"] = await odoo.call(
+        "account.move", "write", ids=[invoice], vals={"partner_id": partner})
+    await odoo.call("account.move", "action_post", ids=[invoice])
+    seen["edit a posted invoice's lines"] = await _refusal(
+        odoo, "account.move", "write", ids=[invoice],
+        vals={"invoice_line_ids": [Command.update(
+            (await _one(odoo, "account.move", invoice, ["invoice_line_ids"]))[
+                "invoice_line_ids"][0], {"price_unit": 1.0})]})
+    seen["delete a posted invoice"] = await _refusal(odoo, "account.move", "unlink",
+                                                     ids=[invoice])
+    paying = {"active_model": "account.move", "active_ids": [invoice]}
+    [negative] = await odoo.call("account.payment.register", "create", context=paying,
+                                 vals_list=[{"amount": -5.0}])
+    seen["a negative payment"] = await _refusal(
+        odoo, "account.payment.register", "action_create_payments", ids=[negative],
+        context=paying)
+    [part] = await odoo.call("account.payment.register", "create", context=paying,
+                             vals_list=[{"amount": 50.0}])
+    await odoo.call("account.payment.register", "action_create_payments", ids=[part],
+                    context=paying)
+    seen["partly paid"] = await _one(odoo, "account.move", invoice,
+                                     ["payment_state", "amount_residual"])
+    [rest] = await odoo.call("account.payment.register", "create", context=paying,
+                             vals_list=[{"amount": 500.0}])
+    await odoo.call("account.payment.register", "action_create_payments", ids=[rest],
+                    context=paying)
+    seen["overpaid"] = await _one(odoo, "account.move", invoice,
+                                  ["payment_state", "amount_residual"])
+    seen["pay a paid invoice"] = await _refusal(odoo, "account.payment.register", "create",
+                                                context=paying, vals_list=[{}])
+    seen["payment wizard on orders"] = await _refusal(
+        odoo, "account.payment.register", "create", vals_list=[{}],
+        context={"active_model": "sale.order", "active_ids": [first]})
+    seen["invoice a missing order"] = await _refusal(
+        odoo, "sale.advance.payment.inv", "create", vals_list=[{}],
+        context={"active_model": "sale.order", "active_ids": [987654321]})
+    seen["stock of a service"] = await _refusal(
+        odoo, "stock.quant", "create", context={"inventory_mode": True},
+        vals_list=[{"product_id": service, "location_id": STOCK, "inventory_quantity": 4}])
+    # Cancelling an order cancels its draft invoice and its delivery.
+    third = await _confirmed_order(odoo, partner, [{"product_id": desk}])
+    drafted = int((await _invoice(odoo, [third]))["res_id"])
+    await odoo.call("sale.order", "action_cancel", ids=[third])
+    seen["cancelled order"] = await _one(odoo, "sale.order", third,
+                                         ["state", "invoice_status", "delivery_status"])
+    seen["its draft invoice"] = await _one(odoo, "account.move", drafted, ["state"])
+    [delivery] = (await _one(odoo, "sale.order", third, ["picking_ids"]))["picking_ids"]
+    seen["its delivery"] = await _one(odoo, "stock.picking", delivery, ["state"])
+    # Taxes on an unrounded base: 3.333 x 1.5 less 10% is 4.49955.
+    fourth = await _confirmed_order(odoo, partner, [{
+        "product_id": desk, "product_uom_qty": 1.5, "price_unit": 3.333, "discount": 10.0}])
+    seen["rounded line"] = await _lines(odoo, "sale.order.line", fourth, [
+        "price_subtotal", "price_tax", "price_total"])
+    # A count applied twice: the second applies a count of zero.
+    [quant] = await odoo.call("stock.quant", "create", context={"inventory_mode": True},
+                              vals_list=[{"product_id": desk, "location_id": STOCK,
+                                          "inventory_quantity": 12}])
+    await odoo.call("stock.quant", "action_apply_inventory", ids=[quant])
+    await odoo.call("stock.quant", "action_apply_inventory", ids=[quant])
+    seen["applied twice"] = await _one(odoo, "stock.quant", quant, ["quantity"])
+    # A done transfer stays; what is left to bill after a receipt.
+    [purchase] = await odoo.call("purchase.order", "create", vals_list=[{
+        "partner_id": partner, "order_line": [Command.create(
+            {"product_id": desk, "product_qty": 7, "price_unit": 2.0})]}])
+    await odoo.call("purchase.order", "button_confirm", ids=[purchase])
+    [receipt] = (await _one(odoo, "purchase.order", purchase, ["picking_ids"]))["picking_ids"]
+    await odoo.call("stock.picking", "button_validate", ids=[receipt])
+    seen["to bill"] = await _lines(odoo, "purchase.order.line", purchase,
+                                   ["qty_received", "qty_to_invoice"])
+    seen["delete a done receipt"] = await _refusal(odoo, "stock.picking", "unlink",
+                                                   ids=[receipt])
+    seen["a relation to a model the fake lacks"] = await odoo.call(
+        "sale.order", "search_count", domain=[("id", "=", first),
+                                              ("payment_term_id", "=", False)])
+    return seen
+
+
+async def resets_and_cancels(odoo: Client, tag: str) -> Observations:
+    """Invoices reset to draft and cancelled, transfers reserved and cancelled, purchases
+    cancelled; stock figures of products and templates along the way."""
+    seen: Observations = {}
+    partner = await _partner(odoo, tag)
+    [template] = await odoo.call("product.template", "create", vals_list=[{
+        "name": f"Kit {tag}", "default_code": f"KIT-{tag}", "list_price": 7.0,
+        "is_storable": True}])
+    seen["template"] = await _one(odoo, "product.template", template, [
+        "product_variant_id", "product_variant_count", "default_code"])
+    product = seen["template"]["product_variant_id"][0]
+    seen["variant"] = await _one(odoo, "product.product", product,
+                                 ["default_code", "display_name", "lst_price"])
+    [quant] = await odoo.call("stock.quant", "create", context={"inventory_mode": True},
+                              vals_list=[{"product_id": product, "location_id": STOCK,
+                                          "inventory_quantity": 5}])
+    await odoo.call("stock.quant", "action_apply_inventory", ids=[quant])
+    order = await _confirmed_order(odoo, partner, [{"product_id": product,
+                                                    "product_uom_qty": 2}])
+    seen["stock with a delivery reserved"] = await _one(odoo, "product.product", product, [
+        "qty_available", "free_qty", "outgoing_qty", "incoming_qty", "virtual_available"])
+    seen["template stock"] = await _one(odoo, "product.template", template,
+                                        ["qty_available", "virtual_available"])
+    [delivery] = (await _one(odoo, "sale.order", order, ["picking_ids"]))["picking_ids"]
+    seen["assign"] = await odoo.call("stock.picking", "action_assign", ids=[delivery])
+    seen["cancel the delivery"] = await odoo.call("stock.picking", "action_cancel",
+                                                  ids=[delivery])
+    seen["after cancelling it"] = await _one(odoo, "product.product", product,
+                                             ["free_qty", "outgoing_qty"])
+    seen["delivery state"] = await _one(odoo, "stock.picking", delivery, ["state"])
+    invoice = int((await _invoice(odoo, [order]))["res_id"])
+    seen["reset a draft"] = await _refusal(odoo, "account.move", "button_draft", ids=[invoice])
+    await odoo.call("account.move", "action_post", ids=[invoice])
+    paying = {"active_model": "account.move", "active_ids": [invoice]}
+    [register] = await odoo.call("account.payment.register", "create", context=paying,
+                                 vals_list=[{}])
+    await odoo.call("account.payment.register", "action_create_payments", ids=[register],
+                    context=paying)
+    seen["reset a paid invoice"] = await odoo.call("account.move", "button_draft",
+                                                   ids=[invoice])
+    seen["after the reset"] = await _one(odoo, "account.move", invoice, [
+        "state", "payment_state", "amount_residual"])
+    seen["cancel it"] = await odoo.call("account.move", "button_cancel", ids=[invoice])
+    seen["cancelled invoice"] = await _one(odoo, "account.move", invoice, ["state"])
+    [purchase] = await odoo.call("purchase.order", "create", vals_list=[{
+        "partner_id": partner, "order_line": [Command.create(
+            {"product_id": product, "product_qty": 4, "price_unit": 3.0})]}])
+    await odoo.call("purchase.order", "button_confirm", ids=[purchase])
+    seen["cancel the purchase"] = await odoo.call("purchase.order", "button_cancel",
+                                                  ids=[purchase])
+    seen["cancelled purchase"] = await _one(odoo, "purchase.order", purchase,
+                                            ["state", "receipt_status"])
+    [receipt] = (await _one(odoo, "purchase.order", purchase, ["picking_ids"]))[
+        "picking_ids"]
+    seen["its receipt"] = await _one(odoo, "stock.picking", receipt, ["state"])
+    return seen
+
+
 SCENARIOS = {"sale to payment": sale_to_payment, "purchase to delivery": purchase_to_delivery,
              "inventory count": inventory_count,
-             "product and user names": product_and_user_names}
+             "product and user names": product_and_user_names,
+             "refusals and edges": refusals_and_edges,
+             "resets and cancels": resets_and_cancels}
 
 _DATETIME = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
 _SEQUENCE = re.compile(r"\b(WH/(?:IN|OUT)/|[A-Z0-9]+/<year>/|\b[SP])\d{5}\b")

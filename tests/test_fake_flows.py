@@ -5,6 +5,7 @@ ODOO_URL is set, and the conformance test replays the recorded exchanges)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,11 +14,19 @@ import pytest
 from odoo_async import Client
 from odoo_async.testing import FakeOdoo
 from odoo_async.testing.fake.flows import NOTHING_TO_INVOICE
-from odoo_async.testing.fake.rules.stock import ZERO_QUANTITY
+from odoo_async.testing.fake.rules.accounting import (
+    NEGATIVE_PAYMENT,
+    NOTHING_TO_PAY,
+    POSTED_DELETE,
+    WRONG_SOURCE,
+)
+from odoo_async.testing.fake.rules.stock import DONE_MOVE, NOT_STORABLE, ZERO_QUANTITY
 from tests.flows import (
     inventory_count,
     product_and_user_names,
     purchase_to_delivery,
+    refusals_and_edges,
+    resets_and_cancels,
     sale_to_payment,
 )
 
@@ -168,3 +177,63 @@ async def test_nothing_to_invoice_before_delivery(odoo: Client) -> None:
     [row] = await odoo.call("sale.order", "read", ids=[order],
                             fields=["invoice_status", "delivery_status"])
     assert (row["invoice_status"], row["delivery_status"]) == ("no", "pending")
+
+
+async def test_what_odoo_refuses_and_the_less_travelled_paths(odoo: Client) -> None:
+    seen = await refusals_and_edges(odoo, TAG)
+    # An empty list given replaces the default taxes (the fake once kept them).
+    assert seen["explicit empty taxes"]["taxes_id"] == []
+    # Two orders of one customer share an invoice; its origin names both.
+    grouped = seen["grouped invoice"]
+    assert re.fullmatch(r"S\d{5}, S\d{5}", grouped["invoice_origin"])
+    assert (grouped["amount_untaxed"], grouped["amount_tax"]) == (130.0, 15.0)
+    assert seen["both orders link it"] == [True, True]
+    assert seen["edit a posted invoice's lines"] == (
+        "UserError: You cannot modify the following readonly fields on a posted move: "
+        "invoice_line_ids")
+    assert seen["delete a posted invoice"] == f"UserError: {POSTED_DELETE}"
+    assert seen["a negative payment"] == f"ValidationError: {NEGATIVE_PAYMENT}"
+    assert seen["partly paid"] == {"id": seen["partly paid"]["id"],
+                                   "payment_state": "partial", "amount_residual": 95.0}
+    assert (seen["overpaid"]["payment_state"], seen["overpaid"]["amount_residual"]) == (
+        "paid", 0.0)
+    assert seen["pay a paid invoice"] == f"UserError: {NOTHING_TO_PAY}"
+    assert seen["payment wizard on orders"] == f"UserError: {WRONG_SOURCE}"
+    assert seen["invoice a missing order"].startswith("MissingError: Record does not exist")
+    assert seen["stock of a service"] == f"ValidationError: {NOT_STORABLE}"
+    assert {k: v for k, v in seen["cancelled order"].items() if k != "id"} == {
+        "state": "cancel", "invoice_status": "no", "delivery_status": False}
+    assert seen["its draft invoice"]["state"] == seen["its delivery"]["state"] == "cancel"
+    # 15% of 4.49955 (not of the rounded 4.50); price_tax unrounded, as Odoo stores it.
+    [line] = seen["rounded line"]
+    assert (line["price_subtotal"], line["price_total"]) == (4.5, 5.17)
+    assert line["price_tax"] == 5.17 - 4.5
+    assert seen["applied twice"]["quantity"] == 0.0
+    assert _names(seen["to bill"], "qty_received", "qty_to_invoice") == [(7.0, 7.0)]
+    assert seen["delete a done receipt"] == f"UserError: {DONE_MOVE}"
+    assert seen["a relation to a model the fake lacks"] == 1
+
+
+async def test_resets_cancels_and_stock_figures(odoo: Client) -> None:
+    seen = await resets_and_cancels(odoo, TAG)
+    # A template made on its own has its variant, with its reference.
+    assert seen["template"]["product_variant_count"] == 1
+    assert seen["variant"]["display_name"] == f"[KIT-{TAG}] Kit {TAG}"
+    assert seen["variant"]["lst_price"] == 7.0
+    stock = {k: v for k, v in seen["stock with a delivery reserved"].items() if k != "id"}
+    assert stock == {"qty_available": 5.0, "free_qty": 3.0, "outgoing_qty": 2.0,
+                     "incoming_qty": 0.0, "virtual_available": 3.0}
+    assert seen["template stock"]["virtual_available"] == 3.0
+    assert (seen["assign"], seen["cancel the delivery"]) == (True, True)
+    assert seen["after cancelling it"]["free_qty"] == 5.0
+    assert seen["delivery state"]["state"] == "cancel"
+    assert seen["reset a draft"] == (
+        "UserError: Only posted/cancelled journal entries can be reset to draft.")
+    # A paid invoice reset to draft stays paid: its payment is still matched with it.
+    assert seen["reset a paid invoice"] is None
+    after = seen["after the reset"]
+    assert (after["state"], after["payment_state"], after["amount_residual"]) == (
+        "draft", "paid", 0.0)
+    assert (seen["cancel it"], seen["cancelled invoice"]["state"]) == (None, "cancel")
+    assert seen["cancel the purchase"] is None
+    assert seen["cancelled purchase"]["state"] == seen["its receipt"]["state"] == "cancel"

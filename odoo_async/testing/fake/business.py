@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from odoo_async.testing.fake.rules import PARTNER_NAME_REQUIRED, RULES, ModelRules
@@ -86,6 +86,15 @@ class Rules:
                 table.update(record_id, changed)
         for dependent, dependent_ids in rules.dependents(env, ids):
             self.recompute(env, dependent, dependent_ids)
+
+    def before_write(self, env: Env, model: str, ids: Sequence[int],
+                     values: Mapping[str, Any]) -> None:
+        """Refuse a write Odoo refuses (a posted invoice's lines).
+
+        Raises:
+            UserError: with Odoo's message.
+        """
+        self.of(model).before_write(env, ids, values)
 
     def created(self, env: Env, model: str, ids: Sequence[int]) -> None:
         """What creating records makes besides them (a template's variant)."""

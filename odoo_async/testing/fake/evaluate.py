@@ -119,7 +119,7 @@ class Searcher:
 
     def model(self, name: str) -> ModelDef:
         """The definition of ``name``."""
-        return self.db.schema[name]
+        return self.db.schema.emulated(name)
 
     # -- search ------------------------------------------------------------------------
 
@@ -282,9 +282,11 @@ class Searcher:
 
     def _names_to_ids(self, relation: str, values: Iterable[Any]) -> set[int | bool]:
         result: set[int | bool] = set()
-        table = self.db[relation]
+        table = self.db.tables.get(relation)  # None: a model the fake has no record of
         for value in values:
             if isinstance(value, str):
+                if table is None:
+                    continue
                 result.update(rid for rid, other in table.rows.items()
                               if self.name_of(relation, other) == value)
             elif isinstance(value, bool):
@@ -304,9 +306,9 @@ class Searcher:
                 return True
             return any(rid in wanted for rid in related)
         if operator in ("like", "ilike", "=like", "=ilike"):
-            table = self.db[field.relation]
+            table = self.db.tables.get(field.relation)
             names = [self.name_of(field.relation, table.rows[rid])
-                     for rid in related if rid in table.rows]
+                     for rid in related if table is not None and rid in table.rows]
             return any(_compare_text(name, operator, value) for name in names)
         return any(_compare_plain(rid, operator, value) for rid in related)
 

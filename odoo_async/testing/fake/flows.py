@@ -16,11 +16,18 @@ from odoo_async.testing.fake.methods import (
     create,
 )
 from odoo_async.testing.fake.orm import Env, now_string
-from odoo_async.testing.fake.rules.accounting import create_payments, post_moves
+from odoo_async.testing.fake.rules.accounting import (
+    cancel_moves,
+    create_payments,
+    post_moves,
+    reset_to_draft,
+)
 from odoo_async.testing.fake.rules.stock import (
     StockLink,
     apply_inventory,
+    cancel_pickings,
     create_transfer,
+    reserve_pickings,
     validate_pickings,
 )
 
@@ -102,9 +109,19 @@ def action_confirm(call: Call) -> bool:
 
 
 def action_cancel(call: Call) -> bool:
-    """Cancel the orders."""
-    call.env.ensure_exist(call.model, call.ids)
-    call.env.write(call.model, call.ids, {"state": "cancel"})
+    """Cancel the orders, their draft invoices and the transfers not done yet."""
+    env = call.env
+    orders = _rows(env, call.model, call.ids)
+    env.write(call.model, call.ids, {"state": "cancel"})
+    for order in orders:
+        drafts = [i for i in order.get("invoice_ids") or []
+                  if env.db["account.move"].rows.get(i, {}).get("state") == "draft"]
+        if drafts:
+            env.write("account.move", drafts, {"state": "cancel"})
+        pickings = sorted(env.db["stock.picking"].index("sale_id")  # type: ignore[union-attr]
+                          .get(order["id"], ()))
+        cancel_pickings(env, pickings)
+    env.rules.recompute(env, call.model, call.ids)
     return True
 
 
@@ -119,8 +136,9 @@ def action_draft(call: Call) -> bool:
 
 
 def create_invoices(call: Call) -> dict[str, Any]:
-    """Invoice what the wizard's orders have to invoice, one invoice per order; the action
-    that shows them.
+    """Invoice what the wizard's orders have to invoice, one invoice per customer (orders
+    of the same invoicing and delivery addresses share one, as Odoo groups them); the
+    action that shows them.
 
     Raises:
         UserError: nothing to invoice (Odoo's message).
@@ -134,33 +152,45 @@ def create_invoices(call: Call) -> dict[str, Any]:
             for order_id in orders}
     if not any(todo.values()):
         raise UserError(NOTHING_TO_INVOICE)
-    invoices = []
-    for order_id, lines in todo.items():
-        if not lines:
-            continue
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for order_id in env.sorted_ids("sale.order", [o for o, lines in todo.items() if lines]):
         order = env.db["sale.order"].rows[order_id]
-        commands = [[0, 0, {"product_id": line.get("product_id") or False,
-                            "name": line.get("name") or "",
-                            "quantity": float(line.get("qty_to_invoice") or 0.0),
-                            "price_unit": line.get("price_unit") or 0.0,
-                            "discount": line.get("discount") or 0.0,
-                            "tax_ids": [[6, 0, list(line.get("tax_ids") or [])]],
-                            "sale_line_ids": [[6, 0, [line["id"]]]]}] for line in lines]
-        [invoice] = env.create("account.move", [{
-            "move_type": "out_invoice",
-            "partner_id": order.get("partner_invoice_id") or order.get("partner_id"),
-            "partner_shipping_id": order.get("partner_shipping_id") or False,
-            "invoice_origin": order.get("name"), "journal_id": 1,
-            "currency_id": order.get("currency_id") or 1, "invoice_line_ids": commands}])
-        for line in lines:
-            env.db["sale.order.line"].update(line["id"], {"qty_invoiced": float(
-                line.get("qty_invoiced") or 0.0) + float(line.get("qty_to_invoice") or 0.0)})
-        env.rules.recompute(env, "sale.order.line", [line["id"] for line in lines])
-        env.db["sale.order"].update(order_id, {
-            "invoice_ids": [*(order.get("invoice_ids") or []), invoice]})
-        env.rules.recompute(env, "sale.order", [order_id])
-        invoices.append(invoice)
+        key = (order.get("partner_invoice_id") or order.get("partner_id"),
+               order.get("partner_shipping_id"), order.get("currency_id"))
+        groups.setdefault(key, []).append(order_id)
+    invoices = [_invoice(env, group, todo) for group in groups.values()]
     return _invoices_action(env, orders, invoices)
+
+
+def _invoice(env: Env, order_ids: list[int], todo: dict[int, list[dict[str, Any]]]) -> int:
+    """One invoice for ``order_ids`` (same customer), linked to them and their lines."""
+    orders = [env.db["sale.order"].rows[o] for o in order_ids]
+    lines = [line for o in order_ids for line in todo[o]]
+    commands = [[0, 0, {"product_id": line.get("product_id") or False,
+                        "name": line.get("name") or "",
+                        "quantity": float(line.get("qty_to_invoice") or 0.0),
+                        "price_unit": line.get("price_unit") or 0.0,
+                        "discount": line.get("discount") or 0.0,
+                        "tax_ids": [[6, 0, list(line.get("tax_ids") or [])]],
+                        "sale_line_ids": [[6, 0, [line["id"]]]]}] for line in lines]
+    first = orders[0]
+    [invoice] = env.create("account.move", [{
+        "move_type": "out_invoice",
+        "partner_id": first.get("partner_invoice_id") or first.get("partner_id"),
+        "partner_shipping_id": first.get("partner_shipping_id") or False,
+        "invoice_origin": ", ".join(str(o.get("name")) for o in orders),
+        "ref": ", ".join(str(o.get("client_order_ref") or o.get("name")) for o in orders),
+        "journal_id": 1, "currency_id": first.get("currency_id") or 1,
+        "invoice_line_ids": commands}])
+    for line in lines:
+        env.db["sale.order.line"].update(line["id"], {"qty_invoiced": float(
+            line.get("qty_invoiced") or 0.0) + float(line.get("qty_to_invoice") or 0.0)})
+    env.rules.recompute(env, "sale.order.line", [line["id"] for line in lines])
+    for order in orders:
+        env.db["sale.order"].update(order["id"], {
+            "invoice_ids": [*(order.get("invoice_ids") or []), invoice]})
+    env.rules.recompute(env, "sale.order", order_ids)
+    return invoice
 
 
 def _invoices_action(env: Env, orders: list[int], invoices: list[int]) -> dict[str, Any]:
@@ -196,6 +226,26 @@ def action_post(call: Call) -> bool:
     return post_moves(call.env, call.ids)
 
 
+def button_draft(call: Call) -> None:
+    """Reset posted or cancelled entries to draft (Odoo answers null).
+
+    Raises:
+        UserError: an entry is a draft already (Odoo's message).
+    """
+    call.env.ensure_exist(call.model, call.ids)
+    reset_to_draft(call.env, call.ids)
+
+
+def button_cancel_move(call: Call) -> None:
+    """Cancel entries, posted ones reset to draft first (Odoo answers null).
+
+    Raises:
+        UserError: an entry cannot be cancelled (Odoo's message).
+    """
+    call.env.ensure_exist(call.model, call.ids)
+    cancel_moves(call.env, call.ids)
+
+
 def action_create_payments(call: Call) -> dict[str, Any]:
     """Create the wizards' payments; the action that shows them."""
     call.env.ensure_exist(call.model, call.ids)
@@ -213,16 +263,49 @@ def button_confirm(call: Call) -> bool:
             continue
         env.db["purchase.order"].update(order["id"], {"state": "purchase",
                                                       "date_approve": now_string()})
+        lines = _order_lines(env, "purchase.order.line", order["id"])
+        env.rules.recompute(env, "purchase.order.line", [line["id"] for line in lines])
         goods = [(line["product_id"], float(line.get("product_qty") or 0.0),
                   StockLink("purchase_line_id", line["id"]))
-                 for line in _order_lines(env, "purchase.order.line", order["id"])
-                 if _is_goods(env, line.get("product_id"))]
+                 for line in lines if _is_goods(env, line.get("product_id"))]
         if goods:
             picking = create_transfer(env, RECEIPT_TYPE, str(order.get("name")),
                                       order.get("partner_id"), goods)
             env.db["purchase.order"].update(order["id"], {"picking_ids": [
                 *(order.get("picking_ids") or []), picking]})
         env.rules.recompute(env, "purchase.order", [order["id"]])
+    return True
+
+
+def button_cancel_purchase(call: Call) -> None:
+    """Cancel purchase orders and their receipts not done yet (Odoo answers null)."""
+    env = call.env
+    orders = _rows(env, call.model, call.ids)
+    for order in orders:
+        cancel_pickings(env, list(order.get("picking_ids") or []))
+        env.db["purchase.order"].update(order["id"], {"state": "cancel"})
+    env.rules.recompute(env, "purchase.order.line",
+                        [line["id"] for order in orders
+                         for line in _order_lines(env, "purchase.order.line", order["id"])])
+
+
+def action_assign(call: Call) -> bool:
+    """Reserve what the transfers need."""
+    call.env.ensure_exist(call.model, call.ids)
+    reserve_pickings(call.env, call.ids)
+    return True
+
+
+def action_cancel_picking(call: Call) -> bool:
+    """Cancel transfers.
+
+    Raises:
+        UserError: a transfer is done (Odoo's message).
+    """
+    call.env.ensure_exist(call.model, call.ids)
+    cancel_pickings(call.env, call.ids, strict=True)
+    orders = {call.env.db["stock.picking"].rows[p].get("sale_id") for p in call.ids}
+    call.env.rules.recompute(call.env, "sale.order", sorted(o for o in orders if o))
     return True
 
 
@@ -265,8 +348,9 @@ def create_quants(call: Call, vals_list: Any) -> list[int]:
     return ids
 
 
-def action_apply_inventory(call: Call) -> None:
+def action_apply_inventory(call: Call, date: Any = None) -> None:
     """Apply the counts of the quants (Odoo answers null)."""
+    del date  # Odoo can date the moves in the past; the fake dates them now
     call.env.ensure_exist(call.model, call.ids)
     apply_inventory(call.env, call.ids)
     call.env.rules.recompute(call.env, "stock.quant", call.ids)
@@ -281,7 +365,12 @@ FLOW_METHODS: Final = (
     MethodSpec("action_post", action_post, models=frozenset({"account.move"})),
     MethodSpec("action_create_payments", action_create_payments,
                models=frozenset({"account.payment.register"})),
+    MethodSpec("button_draft", button_draft, models=frozenset({"account.move"})),
+    MethodSpec("button_cancel", button_cancel_move, models=frozenset({"account.move"})),
     MethodSpec("button_confirm", button_confirm, models=frozenset({"purchase.order"})),
+    MethodSpec("button_cancel", button_cancel_purchase, models=frozenset({"purchase.order"})),
+    MethodSpec("action_assign", action_assign, models=frozenset({"stock.picking"})),
+    MethodSpec("action_cancel", action_cancel_picking, models=frozenset({"stock.picking"})),
     MethodSpec("button_validate", button_validate, models=frozenset({"stock.picking"})),
     MethodSpec("create", create_quants, model_method=True, operation="create",
                models=frozenset({"stock.quant"})),

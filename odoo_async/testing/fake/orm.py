@@ -59,7 +59,7 @@ class Env:
 
     def model(self, name: str) -> ModelDef:
         """A model's definition."""
-        return self.db.schema[name]
+        return self.db.schema.emulated(name)
 
     @property
     def active_test(self) -> bool:
@@ -206,6 +206,8 @@ class Env:
             row.update(create_date=now, write_date=now, create_uid=self.uid,
                        write_uid=self.uid)
             self.rules.prepare(self, model, row, creating=True)
+            for name in relational:  # given values replace defaults, even an empty list
+                row.pop(name, None)
             self._check_required(model, row)
             self._check_references(model, plain)
             record_id = self.db[model].insert(row)
@@ -249,6 +251,7 @@ class Env:
         """
         self.ensure_exist(model, ids)
         plain, relational = self._split(model, vals)
+        self.rules.before_write(self, model, list(ids), vals)
         for record_id in ids:
             row = dict(plain)
             row.update(write_date=now_string(), write_uid=self.uid)
@@ -452,8 +455,9 @@ class Env:
         if field.x2many:
             return self.x2many_ids(model, row, field)
         if not field.store and field.name not in row:
-            return self.rules.computed(self, model, row, field)
-        value = row.get(field.name, False)
+            value = self.rules.computed(self, model, row, field)
+        else:
+            value = row.get(field.name, False)
         if field.type == "many2one":
             if not value:
                 return False

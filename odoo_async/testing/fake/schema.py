@@ -148,6 +148,17 @@ class Schema:
     def __getitem__(self, model: str) -> ModelDef:
         return self.models[model]
 
+    def emulated(self, model: str) -> ModelDef:
+        """The definition of a model a call reaches (a relation's comodel).
+
+        Raises:
+            ValueError: the fake does not emulate that model (said as such, not a crash).
+        """
+        definition = self.models.get(model)
+        if definition is None:
+            raise ValueError(f"the fake server does not emulate the model {model!r}")
+        return definition
+
 
 def _data() -> Any:
     return resources.files("odoo_async.testing") / "data"

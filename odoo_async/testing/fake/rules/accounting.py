@@ -7,25 +7,43 @@ dates it today; registering a payment of the whole residual marks it paid.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
-from odoo_async.testing.exceptions import UserError
+from odoo_async.testing.exceptions import UserError, ValidationError
 from odoo_async.testing.fake.orm import now_string
-from odoo_async.testing.fake.rules.base import ModelRules, money, next_name, today
-from odoo_async.testing.fake.rules.taxes import document_tax, line_tax
+from odoo_async.testing.fake.rules.base import (
+    SQL_CONSTRAINT_PREFIX,
+    ModelRules,
+    money,
+    next_name,
+    today,
+)
+from odoo_async.testing.fake.rules.taxes import base_amount, document_tax, line_tax
 from odoo_async.testing.fake.store import Record
 
 if TYPE_CHECKING:
     from odoo_async.testing.fake.orm import Env
 
 __all__ = ["INVOICE_KEY", "MoveLineRules", "MoveRules", "PaymentRegisterRules",
-           "PaymentRules", "create_payments", "post_moves"]
+           "PaymentRules", "cancel_moves", "create_payments", "post_moves", "reset_to_draft"]
 
 BANK_JOURNAL: Final = 6
 INVOICE_KEY: Final = "_invoice_ids"
 """Where a payment wizard keeps the invoices it pays (Odoo keeps their lines)."""
-NOT_POSTED: Final = "You can only register payment for posted journal entries."
+POSTED_DELETE: Final = (
+    "You can't delete a posted journal item. Don\u2019t play games with your accounting "
+    "records; reset the journal entry to draft before deleting it.")
+# What may not change on a posted entry (Odoo 19's account.move.write).
+LOCKED_WHEN_POSTED: Final = ("invoice_line_ids", "line_ids", "invoice_date", "date",
+                             "partner_id", "invoice_payment_term_id", "currency_id",
+                             "fiscal_position_id", "invoice_cash_rounding_id")
+WRONG_SOURCE: Final = ("The register payment wizard should only be called on account.move "
+                       "or account.move.line records.")
+NOTHING_TO_PAY: Final = (
+    "There's nothing left to pay for the selected journal items, so no payment "
+    "registration is necessary. You've got your finances under control like a boss!")
+NEGATIVE_PAYMENT: Final = SQL_CONSTRAINT_PREFIX + "The payment amount cannot be negative."
 
 
 def _lines(env: Env, move_id: int) -> list[Record]:
@@ -54,11 +72,11 @@ class MoveRules(ModelRules):
         products = [line for line in _lines(env, row["id"])
                     if line.get("display_type") == "product"]
         untaxed = money(sum(float(line.get("price_subtotal") or 0.0) for line in products))
-        tax = document_tax(env, products)
+        tax = document_tax(env, products, "quantity")
         total = money(untaxed + tax)
-        residual = money(total - _paid(env, row["id"])) \
+        residual = max(0.0, money(total - _paid(env, row["id"]))) \
             if row.get("move_type") != "entry" else 0.0
-        if row.get("state") != "posted" or row.get("move_type") == "entry":
+        if row.get("move_type") == "entry":  # a payment counts even on a draft invoice
             payment_state = "not_paid"
         elif residual <= 0 < total:
             payment_state = "paid"
@@ -73,6 +91,30 @@ class MoveRules(ModelRules):
                 "display_name": name}
 
 
+    def before_write(self, env: Env, ids: Sequence[int], values: Mapping[str, Any]) -> None:
+        """A posted entry's lines, dates and partner stay as posted.
+
+        Raises:
+            UserError: with Odoo's message.
+        """
+        locked = [name for name in values if name in LOCKED_WHEN_POSTED]
+        state = values.get("state")
+        for move_id in ids:
+            posted = (state or env.db["account.move"].rows[move_id].get("state")) == "posted"
+            if posted and locked and not env.context.get("skip_readonly_check"):
+                raise UserError("You cannot modify the following readonly fields on a "
+                                f"posted move: {', '.join(locked)}")
+
+    def before_unlink(self, env: Env, ids: Sequence[int]) -> None:
+        """Posted entries stay.
+
+        Raises:
+            UserError: with Odoo's message.
+        """
+        if any(env.db["account.move"].rows[i].get("state") == "posted" for i in ids):
+            raise UserError(POSTED_DELETE)
+
+
 class MoveLineRules(ModelRules):
     """account.move.line: a product line in the main currency, its subtotal."""
 
@@ -83,11 +125,10 @@ class MoveLineRules(ModelRules):
 
     def computed_values(self, env: Env, model: str, row: Record) -> Record:
         """Quantity times price, less the discount, and its taxes."""
-        subtotal = money(float(row.get("quantity") or 0.0) * float(row.get("price_unit") or 0.0)
-                         * (1.0 - float(row.get("discount") or 0.0) / 100.0))
+        base = base_amount(row, "quantity")
+        subtotal = money(base)
         return {"price_subtotal": subtotal,
-                "price_total": money(subtotal + line_tax(env, row.get("tax_ids") or [],
-                                                         subtotal)),
+                "price_total": money(subtotal + line_tax(env, row.get("tax_ids") or [], base)),
                 "display_name": row.get("name") or False}
 
     def dependents(self, env: Env, ids: Sequence[int]) -> list[tuple[str, list[int]]]:
@@ -124,22 +165,59 @@ def post_moves(env: Env, ids: Sequence[int]) -> bool:
     return False
 
 
+def reset_to_draft(env: Env, ids: Sequence[int]) -> None:
+    """``button_draft``: posted or cancelled entries back to draft (the name stays, and
+    so do the payments matched with them, as in Odoo 19).
+
+    Raises:
+        UserError: an entry is a draft already (Odoo's message).
+    """
+    moves = env.db["account.move"]
+    if any(moves.rows[i].get("state") not in ("cancel", "posted") for i in ids):
+        raise UserError("Only posted/cancelled journal entries can be reset to draft.")
+    for move_id in ids:
+        moves.update(move_id, {"state": "draft"})
+    env.rules.recompute(env, "account.move", list(ids))
+
+
+def cancel_moves(env: Env, ids: Sequence[int]) -> None:
+    """``button_cancel``: posted entries reset to draft first, then cancelled.
+
+    Raises:
+        UserError: an entry is neither posted nor a draft (Odoo's message).
+    """
+    moves = env.db["account.move"]
+    posted = [i for i in ids if moves.rows[i].get("state") == "posted"]
+    if posted:
+        reset_to_draft(env, posted)
+    if any(moves.rows[i].get("state") != "draft" for i in ids):
+        raise UserError("Only draft journal entries can be cancelled.")
+    for move_id in ids:
+        moves.update(move_id, {"state": "cancel", "auto_post": "no"})
+    env.rules.recompute(env, "account.move", list(ids))
+
+
 class PaymentRegisterRules(ModelRules):
-    """account.payment.register: pays the posted invoices of the context's
-    ``active_ids`` (``active_model`` account.move) in full, from the bank journal."""
+    """account.payment.register: pays the invoices of the context's ``active_ids``
+    (``active_model`` account.move; drafts too, as Odoo 19 allows) in full by default,
+    from the bank journal."""
 
     def defaults(self, env: Env, given: Record) -> Record:
         """The invoices' residual, today, their names as the memo, their partner.
 
         Raises:
-            UserError: an invoice is not posted (Odoo's message).
+            UserError: not called on invoices, or nothing left to pay (Odoo's messages).
+            MissingError: an invoice does not exist.
         """
+        if not env.context.get("active_model") and not env.context.get("active_ids"):
+            return {"payment_date": today()}  # default_get of the form, before it opens
         if env.context.get("active_model") != "account.move":
-            return {"payment_date": today()}
+            raise UserError(WRONG_SOURCE)
         moves = env.db["account.move"]
-        invoices = [i for i in env.context.get("active_ids") or [] if i in moves]
-        if any(moves.rows[i].get("state") != "posted" for i in invoices):
-            raise UserError(NOT_POSTED)
+        invoices = [i for i in env.context.get("active_ids") or [] if isinstance(i, int)]
+        env.ensure_exist("account.move", invoices)
+        if not any(float(moves.rows[i].get("amount_residual") or 0.0) > 0 for i in invoices):
+            raise UserError(NOTHING_TO_PAY)
         first = moves.rows[invoices[0]] if invoices else {}
         method = next((rid for rid, row in env.db["account.payment.method.line"].rows.items()
                        if row.get("journal_id") == BANK_JOURNAL
@@ -170,6 +248,8 @@ def create_payments(env: Env, ids: Sequence[int]) -> dict[str, Any]:
     payments = []
     for wizard_id in ids:
         wizard = env.db["account.payment.register"].rows[wizard_id]
+        if float(wizard.get("amount") or 0.0) < 0:
+            raise ValidationError(NEGATIVE_PAYMENT)
         journal = env.db["account.journal"].get(wizard.get("journal_id") or 0) or {}
         date = str(wizard.get("payment_date") or today())
         now = now_string()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from odoo_async.testing.exceptions import ValidationError
@@ -81,6 +81,13 @@ class ModelRules:
         """Records of other models (or others of this one) whose computed values depend
         on ``ids`` and must be recomputed after them."""
         return []
+
+    def before_write(self, env: Env, ids: Sequence[int], values: Mapping[str, Any]) -> None:
+        """Refuse a write Odoo refuses.
+
+        Raises:
+            UserError: with Odoo's message.
+        """
 
     def created(self, env: Env, ids: Sequence[int]) -> None:
         """What creating ``ids`` makes besides them."""

@@ -41,6 +41,10 @@ def _policies(row: Record) -> None:
         row["purchase_method"] = "purchase" if row.get("type") == "service" else "receive"
 
 
+# Fields a template passes on to its single variant (Odoo's inverse methods).
+TO_VARIANT = ("default_code", "barcode", "standard_price")
+STOCK_FIELDS = frozenset({"qty_available", "free_qty", "incoming_qty", "outgoing_qty",
+                          "virtual_available"})
 TEMPLATE_DEFAULTS: dict[str, Any] = {
     "type": "consu", "is_storable": False, "service_tracking": "no", "uom_id": 1,
     "tracking": "none", "sale_ok": True, "purchase_ok": True, "list_price": 1.0}
@@ -86,9 +90,10 @@ class ProductRules(ModelRules):
 
     def computed(self, env: Env, row: Record, field: FieldDef) -> Any:
         """Quantities on hand and forecast, from the quants and the moves under way."""
-        if field.name in ("qty_available", "virtual_available"):
-            on_hand, forecast = product_quantities(env, row["id"])
-            return on_hand if field.name == "qty_available" else forecast
+        if field.name in STOCK_FIELDS:
+            return float(product_quantities(env, row["id"])[field.name])
+        if field.name == "lst_price":  # no attribute price extras in the fake
+            return float(row.get("list_price") or 0.0)
         return super().computed(env, row, field)
 
 
@@ -105,6 +110,8 @@ def _copy(env: Env, model: str, record_id: int, values: Record) -> None:
 class ProductTemplateRules(ModelRules):
     """product.template: goods, sold and bought, in units."""
 
+    inverse_fields = frozenset({"barcode", "standard_price"})  # stored on the variant
+
     def defaults(self, env: Env, given: Record) -> Record:
         """A consumable, sold and purchased, in units."""
         return dict(TEMPLATE_DEFAULTS)
@@ -120,7 +127,7 @@ class ProductTemplateRules(ModelRules):
         if env.context.get("create_product_product") is False:
             return
         templates = env.db["product.template"]
-        inherited = _inherited() | {"taxes_id", "supplier_taxes_id"}
+        inherited = _inherited() | {"taxes_id", "supplier_taxes_id", *TO_VARIANT}
         for template_id in ids:
             row = templates.rows[template_id]
             values = {k: v for k, v in row.items() if k in inherited}
@@ -134,15 +141,20 @@ class ProductTemplateRules(ModelRules):
                 k: list(row.get(k) or []) for k in ("taxes_id", "supplier_taxes_id")})
 
     def computed(self, env: Env, row: Record, field: FieldDef) -> Any:
-        """How many variants the template has."""
+        """How many variants the template has, its single variant, their stock."""
+        index = env.db["product.product"].index("product_tmpl_id")
+        variants = sorted(index.get(row["id"], ())) if index is not None else []
         if field.name == "product_variant_count":
-            variants = env.db["product.product"].index("product_tmpl_id")
-            return len(variants.get(row["id"], ())) if variants is not None else 0
+            return len(variants)
+        if field.name == "product_variant_id":
+            return variants[0] if variants else False
+        if field.name in STOCK_FIELDS:
+            return float(sum(product_quantities(env, v)[field.name] for v in variants))
         return super().computed(env, row, field)
 
     def written(self, env: Env, ids: Sequence[int], values: Record) -> None:
         """Fields written on templates show on their variants."""
-        shared = {k: v for k, v in values.items() if k in _inherited()}
+        shared = {k: v for k, v in values.items() if k in _inherited() or k in TO_VARIANT}
         if not shared:
             return
         variants = env.db["product.product"]

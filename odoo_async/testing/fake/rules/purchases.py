@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING
 from odoo_async.testing.fake.orm import now_string
 from odoo_async.testing.fake.rules.base import ModelRules, money, next_name
 from odoo_async.testing.fake.rules.sales import invoice_status, transfer_status
-from odoo_async.testing.fake.rules.taxes import document_tax, line_tax, taxes_for_company
+from odoo_async.testing.fake.rules.taxes import (
+    base_amount,
+    document_tax,
+    line_tax,
+    taxes_for_company,
+)
 from odoo_async.testing.fake.store import Record
 
 if TYPE_CHECKING:
@@ -40,7 +45,7 @@ class PurchaseOrderRules(ModelRules):
         lines = [table.rows[i] for i in sorted(table.index("order_id")  # type: ignore[union-attr]
                                                .get(row["id"], ()))]
         untaxed = money(sum(float(line.get("price_subtotal") or 0.0) for line in lines))
-        tax = document_tax(env, lines)
+        tax = document_tax(env, lines, "product_qty")
         pickings = list(row.get("picking_ids") or [])
         return {"amount_untaxed": untaxed, "amount_tax": tax,
                 "amount_total": money(untaxed + tax),
@@ -89,12 +94,21 @@ class PurchaseOrderLineRules(ModelRules):
         row.setdefault("date_planned", order.get("date_planned") or now_string())
 
     def computed_values(self, env: Env, model: str, row: Record) -> Record:
-        """Quantity times price, and its taxes."""
-        subtotal = money(float(row.get("product_qty") or 0.0)
-                         * float(row.get("price_unit") or 0.0))
-        tax = line_tax(env, row.get("tax_ids") or [], subtotal)
-        return {"price_subtotal": subtotal, "price_tax": tax,
-                "price_total": money(subtotal + tax),
+        """Quantity times price, and its taxes; what is left to bill."""
+        base = base_amount(row, "product_qty")
+        subtotal = money(base)
+        tax = line_tax(env, row.get("tax_ids") or [], base)
+        order = env.db["purchase.order"].get(row.get("order_id") or 0) or {}
+        product = env.db["product.product"].get(row.get("product_id") or 0) or {}
+        basis = float(row.get("product_qty") or 0.0) \
+            if product.get("purchase_method") == "purchase" else float(
+                row.get("qty_received") or 0.0)
+        to_bill = basis - float(row.get("qty_invoiced") or 0.0) \
+            if order.get("state") in ("purchase", "done") else 0.0
+        total = money(subtotal + tax)
+        return {"price_subtotal": subtotal, "price_total": total,
+                "price_tax": total - subtotal,  # unrounded, as Odoo stores it
+                "qty_to_invoice": to_bill,
                 "display_name": row.get("name") or False}
 
     def dependents(self, env: Env, ids: Sequence[int]) -> list[tuple[str, list[int]]]:

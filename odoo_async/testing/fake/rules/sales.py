@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING, Any
 from odoo_async.testing.exceptions import UserError
 from odoo_async.testing.fake.orm import now_string
 from odoo_async.testing.fake.rules.base import ModelRules, money
-from odoo_async.testing.fake.rules.taxes import document_tax, line_tax, taxes_for_company
+from odoo_async.testing.fake.rules.taxes import (
+    base_amount,
+    document_tax,
+    line_tax,
+    taxes_for_company,
+)
 from odoo_async.testing.fake.store import Record
 
 if TYPE_CHECKING:
@@ -80,7 +85,7 @@ class SaleOrderRules(ModelRules):
                  if by_order is not None else
                  [line for line in table.rows.values() if line.get("order_id") == row["id"]])
         untaxed = money(sum(float(line.get("price_subtotal") or 0.0) for line in lines))
-        tax = document_tax(env, lines)
+        tax = document_tax(env, lines, "product_uom_qty")
         pickings = env.db["stock.picking"].index("sale_id")
         picking_ids = sorted(pickings.get(row["id"], ())) if pickings is not None else []
         values: Record = {"amount_untaxed": untaxed, "amount_tax": tax,
@@ -129,11 +134,12 @@ class SaleOrderLineRules(ModelRules):
         """Quantity times price, less the discount, and its taxes; what is left to invoice
         (ordered or delivered, by the product's invoicing policy)."""
         ordered = float(row.get("product_uom_qty") or 0.0)
-        subtotal = money(ordered * float(row.get("price_unit") or 0.0)
-                         * (1.0 - float(row.get("discount") or 0.0) / 100.0))
-        tax = line_tax(env, row.get("tax_ids") or [], subtotal)
-        values: Record = {"price_subtotal": subtotal, "price_tax": tax,
-                          "price_total": money(subtotal + tax),
+        base = base_amount(row, "product_uom_qty")
+        subtotal = money(base)
+        tax = line_tax(env, row.get("tax_ids") or [], base)
+        total = money(subtotal + tax)
+        values: Record = {"price_subtotal": subtotal, "price_total": total,
+                          "price_tax": total - subtotal,  # unrounded, as Odoo stores it
                           "display_name": row.get("name") or False}
         order = env.db["sale.order"].get(row.get("order_id") or 0) or {}
         if order.get("state") not in ("sale", "cancel"):
@@ -167,5 +173,6 @@ class AdvancePaymentRules(ModelRules):
     def prepare(self, env: Env, row: Record, *, creating: bool) -> None:
         """The orders are the context's ``active_ids``."""
         if creating:
-            active = env.context.get("active_ids") or []
-            row["sale_order_ids"] = [i for i in active if isinstance(i, int)]
+            active = [i for i in env.context.get("active_ids") or [] if isinstance(i, int)]
+            env.ensure_exist("sale.order", active)
+            row["sale_order_ids"] = active

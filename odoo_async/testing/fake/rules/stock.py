@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
-from odoo_async.testing.exceptions import UserError
+from odoo_async.testing.exceptions import UserError, ValidationError
 from odoo_async.testing.fake.orm import now_string
 from odoo_async.testing.fake.rules.base import ModelRules, next_name
 from odoo_async.testing.fake.store import Record
@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from odoo_async.testing.fake.orm import Env
 
 __all__ = ["INVENTORY_LOCATION", "MoveRules", "PickingRules", "QuantRules", "StockLink",
-           "apply_inventory", "create_transfer", "product_quantities", "validate_pickings"]
+           "apply_inventory", "cancel_pickings", "create_transfer", "product_quantities",
+           "reserve_pickings", "validate_pickings"]
 
 INVENTORY_LOCATION: Final = 13
 """The main company's "Inventory adjustment" location."""
@@ -29,6 +30,9 @@ WAITING: Final = ("confirmed", "partially_available")
 ZERO_QUANTITY: Final = (
     "Transfer trouble alert! Validating a zero quantity transfer? You're not moving "
     "invisible goods around are you?\nSet some quantities and let's get moving!")
+DONE_MOVE: Final = ("You cannot cancel a stock move that has been set to 'Done'. Create a "
+                    "return in order to reverse the moves which took place.")
+NOT_STORABLE: Final = "Quants cannot be created for consumables or services."
 NO_BACKORDERS: Final = (
     "The fake Odoo server does not emulate backorders: validate a transfer only once "
     "every move's whole quantity is reserved.")
@@ -98,6 +102,51 @@ def _reserve(env: Env, move_ids: Iterable[int]) -> None:
                  "partially_available" if reserved > 0 else "confirmed")
         moves.update(move_id, {"quantity": reserved, "state": state})
     _picking_states(env, {moves.rows[m].get("picking_id") for m in move_ids})
+
+
+def _unreserve(env: Env, move_ids: Iterable[int]) -> None:
+    """Give back what moves reserved (they are cancelled or deleted)."""
+    moves = env.db["stock.move"]
+    quants = env.db["stock.quant"]
+    for move_id in move_ids:
+        move = moves.rows[move_id]
+        left = float(move.get("quantity") or 0.0) if move.get("state") in (
+            "assigned", "partially_available") and _is_internal(env, move["location_id"]) \
+            else 0.0
+        for quant in _quants(env, move["product_id"], _internal_under(env, move["location_id"])):
+            reserved = float(quant.get("reserved_quantity") or 0.0)
+            take = min(reserved, left)
+            if take > 0:
+                quants.update(quant["id"], {"reserved_quantity": reserved - take})
+                left -= take
+
+
+def reserve_pickings(env: Env, ids: Sequence[int]) -> None:
+    """``action_assign``: reserve what the transfers' waiting moves need."""
+    moves = env.db["stock.move"]
+    _reserve(env, [m for p in ids
+                   for m in sorted(moves.index("picking_id").get(p, ()))])  # type: ignore[union-attr]
+
+
+def cancel_pickings(env: Env, ids: Sequence[int], *, strict: bool = False) -> None:
+    """Cancel transfers that are not done, and give back what they reserved.
+
+    Raises:
+        UserError: ``strict`` and a transfer has a done move (Odoo's message).
+    """
+    moves = env.db["stock.move"]
+    if strict and any(moves.rows[m].get("state") == "done" for p in ids
+                      for m in moves.index("picking_id").get(p, ())):  # type: ignore[union-attr]
+        raise UserError(DONE_MOVE)
+    for picking_id in ids:
+        if env.db["stock.picking"].rows[picking_id].get("state") in ("done", "cancel"):
+            continue
+        own = sorted(moves.index("picking_id").get(picking_id, ()))  # type: ignore[union-attr]
+        _unreserve(env, own)
+        for move_id in own:
+            if moves.rows[move_id].get("state") != "done":
+                moves.update(move_id, {"state": "cancel", "quantity": 0.0})
+        env.db["stock.picking"].update(picking_id, {"state": "cancel"})
 
 
 def _picking_states(env: Env, picking_ids: Iterable[Any]) -> None:
@@ -242,14 +291,13 @@ def validate_pickings(env: Env, ids: Sequence[int]) -> bool:
 
 
 def apply_inventory(env: Env, ids: Sequence[int]) -> None:
-    """``action_apply_inventory``: each counted quant's difference moved from or to the
-    inventory adjustment location."""
+    """``action_apply_inventory``: each quant's difference with its count moved from or to
+    the inventory adjustment location (a quant with no count set is counted at zero, as
+    Odoo's ``_apply_inventory`` does)."""
     quants = env.db["stock.quant"]
     moves = []
     for quant_id in ids:
         quant = quants.rows[quant_id]
-        if not quant.get("inventory_quantity_set"):
-            continue
         difference = float(quant.get("inventory_quantity") or 0.0) - float(
             quant.get("quantity") or 0.0)
         source, destination = ((INVENTORY_LOCATION, quant["location_id"]) if difference > 0
@@ -269,21 +317,29 @@ def apply_inventory(env: Env, ids: Sequence[int]) -> None:
     _done(env, moves)
 
 
-def product_quantities(env: Env, product_id: int) -> tuple[float, float]:
-    """On hand in the warehouses, and forecast (on hand, plus incoming, less outgoing)."""
+def product_quantities(env: Env, product_id: int) -> dict[str, float]:
+    """A product's ``qty_available`` (on hand in the warehouses), ``free_qty`` (not
+    reserved), ``incoming_qty`` and ``outgoing_qty`` (moves under way) and
+    ``virtual_available`` (the forecast)."""
     locations = env.db["stock.location"]
     internal = {rid for rid, row in locations.rows.items() if row.get("usage") == "internal"}
-    on_hand = sum(float(q.get("quantity") or 0.0) for q in _quants(env, product_id, internal))
+    quants = _quants(env, product_id, internal)
+    on_hand = sum(float(q.get("quantity") or 0.0) for q in quants)
+    reserved = sum(float(q.get("reserved_quantity") or 0.0) for q in quants)
     moves = env.db["stock.move"]
-    forecast = on_hand
+    incoming = outgoing = 0.0
     for move_id in moves.index("product_id").get(product_id, ()):  # type: ignore[union-attr]
         move = moves.rows[move_id]
         if move.get("state") in ("done", "cancel", "draft"):
             continue
         into, out = move["location_dest_id"] in internal, move["location_id"] in internal
-        if into != out:
-            forecast += float(move.get("product_uom_qty") or 0.0) * (1 if into else -1)
-    return round(on_hand, 4), round(forecast, 4)
+        if into and not out:
+            incoming += float(move.get("product_uom_qty") or 0.0)
+        elif out and not into:
+            outgoing += float(move.get("product_uom_qty") or 0.0)
+    return {"qty_available": on_hand, "free_qty": on_hand - reserved,
+            "incoming_qty": incoming, "outgoing_qty": outgoing,
+            "virtual_available": on_hand + incoming - outgoing}
 
 
 class QuantRules(ModelRules):
@@ -294,6 +350,18 @@ class QuantRules(ModelRules):
         return {"in_date": now_string(), "company_id": 1, "quantity": 0.0,
                 "reserved_quantity": 0.0, "inventory_quantity": 0.0,
                 "inventory_diff_quantity": 0.0, "inventory_quantity_set": False}
+
+    def check(self, env: Env, ids: Sequence[int]) -> None:
+        """Only storable products have quants.
+
+        Raises:
+            ValidationError: with Odoo's message.
+        """
+        products = env.db["product.product"]
+        for quant_id in ids:
+            product = products.get(env.db["stock.quant"].rows[quant_id].get("product_id") or 0)
+            if product is not None and not product.get("is_storable"):
+                raise ValidationError(NOT_STORABLE)
 
     def prepare(self, env: Env, row: Record, *, creating: bool) -> None:
         """A count given marks the quant as counted, by the caller."""
@@ -313,7 +381,21 @@ class QuantRules(ModelRules):
 
 
 class PickingRules(ModelRules):
-    """stock.picking: the operation's code."""
+    """stock.picking: the operation's code; done transfers stay."""
+
+    def before_unlink(self, env: Env, ids: Sequence[int]) -> None:
+        """A transfer with a done move stays; the others take their moves with them.
+
+        Raises:
+            UserError: with Odoo's message.
+        """
+        moves = env.db["stock.move"]
+        own = [m for p in ids for m in sorted(moves.index("picking_id").get(p, ()))]  # type: ignore[union-attr]
+        if any(moves.rows[m].get("state") == "done" for m in own):
+            raise UserError(DONE_MOVE)
+        _unreserve(env, own)
+        for move_id in own:
+            moves.delete(move_id)
 
     def computed(self, env: Env, row: Record, field: Any) -> Any:
         """``picking_type_code`` from the operation type."""
@@ -324,7 +406,17 @@ class PickingRules(ModelRules):
 
 
 class MoveRules(ModelRules):
-    """stock.move: its product as its name."""
+    """stock.move: its product as its name; done moves stay."""
+
+    def before_unlink(self, env: Env, ids: Sequence[int]) -> None:
+        """Done moves stay.
+
+        Raises:
+            UserError: with Odoo's message.
+        """
+        if any(env.db["stock.move"].rows[m].get("state") == "done" for m in ids):
+            raise UserError(DONE_MOVE)
+        _unreserve(env, ids)
 
     def computed_values(self, env: Env, model: str, row: Record) -> Record:
         """The product's name."""

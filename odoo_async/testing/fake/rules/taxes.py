@@ -14,7 +14,8 @@ from odoo_async.testing.fake.store import Record
 if TYPE_CHECKING:
     from odoo_async.testing.fake.orm import Env
 
-__all__ = ["PURCHASE_TAXES", "SALE_TAXES", "document_tax", "line_tax", "taxes_for_company"]
+__all__ = ["PURCHASE_TAXES", "SALE_TAXES", "base_amount", "document_tax", "line_tax",
+           "taxes_for_company"]
 
 SALE_TAXES: Final = (1, 17)
 """Each company's default sales tax (15% and 5.75%): what a new product gets."""
@@ -36,16 +37,24 @@ def _rate(env: Env, tax_id: int) -> float:
         else 0.0
 
 
-def line_tax(env: Env, tax_ids: Iterable[int], subtotal: float) -> float:
-    """The taxes of one line."""
-    return money(sum(_rate(env, t) * subtotal for t in tax_ids))
+def base_amount(line: Record, quantity_field: str) -> float:
+    """A line's price before taxes, unrounded (the taxes are computed on it): its quantity
+    (``product_uom_qty`` ordered, ``product_qty`` purchased, ``quantity`` invoiced) times
+    its price, less its discount."""
+    return float(line.get(quantity_field) or 0.0) * float(line.get("price_unit") or 0.0) * (
+        1.0 - float(line.get("discount") or 0.0) / 100.0)
 
 
-def document_tax(env: Env, lines: Iterable[Record], subtotal_field: str = "price_subtotal"
-                 ) -> float:
-    """The taxes of a document: each tax on the sum of the lines it applies to."""
+def line_tax(env: Env, tax_ids: Iterable[int], base: float) -> float:
+    """The taxes of one line on its unrounded ``base``."""
+    return money(sum(_rate(env, t) * base for t in tax_ids))
+
+
+def document_tax(env: Env, lines: Iterable[Record], quantity_field: str) -> float:
+    """The taxes of a document: each tax on the sum of the unrounded bases of the lines
+    it applies to, then rounded (the company's ``round_globally``)."""
     bases: dict[int, float] = defaultdict(float)
     for line in lines:
         for tax_id in line.get("tax_ids") or []:
-            bases[tax_id] += float(line.get(subtotal_field) or 0.0)
+            bases[tax_id] += base_amount(line, quantity_field)
     return money(sum(money(_rate(env, t) * base) for t, base in bases.items()))
