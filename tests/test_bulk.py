@@ -79,6 +79,12 @@ async def test_mixed_create_update_unchanged_with_grouped_writes(fake_odoo: Fake
     assert report[5].changes == ("name",)
     assert str(report).startswith("upsert res.partner: 14 rows: created 4, updated 4, "
                                   "unchanged 6, failed 0 in 4 calls")
+    # The writes reached the records they were planned for, and only those.
+    env = fake_odoo.env()
+    found = {row["ref"]: (row["name"], row["email"]) for row in env.read(
+        "res.partner", env.search("res.partner", [("ref", "=like", "B%")]),
+        ["ref", "name", "email"])}
+    assert found == {row["ref"]: (row["name"], row["email"]) for row in rows}
 
 
 async def test_one_bad_row_in_200_fails_alone_with_odoos_message(fake_odoo: FakeOdoo
@@ -250,6 +256,12 @@ async def test_bulk_write_groups_identical_values_and_isolates_missing_records(
         assert dicts.ids("updated") == [9]
         with pytest.raises(ValueError, match="bogus"):
             dicts.ids("bogus")
+        # The same values given in another order are one write.
+        before = fake_odoo.executed["res.partner/write"]
+        same = await odoo.bulk.write("res.partner", [(9, {"phone": "6", "website": "w"}),
+                                                     (10, {"website": "w", "phone": "6"})])
+        assert same.updated == 2
+        assert fake_odoo.executed["res.partner/write"] == before + 1
 
 
 async def test_bulk_unlink_reports_each_id(fake_odoo: FakeOdoo) -> None:
@@ -516,3 +528,8 @@ async def test_upsert_by_external_id(fake_odoo: FakeOdoo) -> None:
                                       key="id")
         assert lost.created == 1
         assert fake_odoo.executed["res.partner/load"] == 3  # the lost one ran once
+        # The module is what comes before the first dot: the name may hold dots.
+        dotted = [{"id": "shop.eu.customer.7", "name": "Dotted"}]
+        assert (await odoo.bulk.upsert("res.partner", dotted, key="id")).created == 1
+        again = await odoo.bulk.upsert("res.partner", dotted, key="id")
+        assert (again.unchanged, again[0].key) == (1, "shop.eu.customer.7")
