@@ -3,15 +3,21 @@ unpinned: defaults, attributes, boundaries and the words of messages users read.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import pickle
 from typing import Any
 
+import aiohttp
 import pytest
 
-from odoo_async import errors
+from odoo_async import Command, errors
 from odoo_async.config import ConnectionLimits
 from odoo_async.errors import excerpt, is_pool_full_page
+from odoo_async.resilience.clock import ManualClock
+from odoo_async.resilience.ratelimit import RateLimit
+from odoo_async.secret import Secret
+from odoo_async.transport.http import RequestHeaders, _transport_error
 from odoo_async.values import format_date, format_datetime, parse_date, parse_datetime, to_odoo
 
 POOL_FULL = (b"<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n"
@@ -112,10 +118,13 @@ class _NoOffset(dt.tzinfo):
     def dst(self, value: dt.datetime | None) -> dt.timedelta | None:
         return None
 
+    def tzname(self, value: dt.datetime | None) -> str | None:
+        return None
+
 
 def test_format_datetime_refuses_naive_values_unless_told() -> None:
     naive = dt.datetime(2026, 1, 2, 3, 4, 5)
-    with pytest.raises(ValueError) as error:
+    with pytest.raises(ValueError, match="^naive datetime") as error:
         format_datetime(naive)
     assert str(error.value).startswith("naive datetime 2026-01-02T03:04:05: give it a ")
     with pytest.raises(ValueError, match=r"^naive datetime \S+ in date_order: give"):
@@ -146,11 +155,112 @@ def test_to_odoo_names_the_field_type_and_refuses_naive_datetimes() -> None:
 
 @pytest.mark.parametrize("value", [True, 1.0, -1, "3"])
 def test_connection_limits_refuse_what_is_not_a_count(value: Any) -> None:
-    with pytest.raises(ValueError, match="ConnectionLimits.max_connections must be an int "
-                                         ">= 0, got"):
+    with pytest.raises(ValueError, match=r"ConnectionLimits\.max_connections must be an "
+                                         r"int >= 0, got"):
         ConnectionLimits(max_connections=value)
 
 
 def test_connection_limits_accept_their_minimum() -> None:
     assert ConnectionLimits(max_connections=0).max_connections == 0
     assert ConnectionLimits(max_answer_bytes=1024).max_answer_bytes == 1024
+
+
+# -- secret and commands -----------------------------------------------------------------
+
+
+def test_a_secret_shows_stars_and_refuses_pickling() -> None:
+    secret = Secret("k" * 40)
+    assert str(secret) == "**********"
+    with pytest.raises(TypeError) as error:
+        pickle.dumps(secret)
+    assert str(error.value) == "secrets cannot be pickled"
+
+
+class _Records:
+    def __init__(self, *ids: int) -> None:
+        self.ids = list(ids)
+
+
+def test_commands_name_themselves_in_their_errors() -> None:
+    with pytest.raises(TypeError, match=r"^Command\.update\(\) takes a mapping of field "):
+        Command.update(1, "x")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"^Command\.unlink\(\) takes a positive record id"):
+        Command.unlink(0)
+    with pytest.raises(TypeError, match=r"^Command\.set\(\) takes ids .*got str$"):
+        Command.set("123")  # type: ignore[arg-type]
+    assert Command.update(_Records(7), {"email": None}) == [1, 7, {"email": False}]  # type: ignore[arg-type]
+    assert Command.delete(_Records(8)) == [2, 8, 0]  # type: ignore[arg-type]
+    assert Command.clear() == [5, 0, 0]
+
+
+# -- transport ---------------------------------------------------------------------------
+
+
+def test_request_headers_show_the_key_as_a_secret() -> None:
+    headers = RequestHeaders({"Accept": "application/json"}, Secret("0123456789" * 4))
+    assert repr(headers) == ("RequestHeaders({'Accept': 'application/json', "
+                             "'Authorization': \"bearer Secret('\u20266789')\"})")
+    assert repr(RequestHeaders({"Accept": "application/json"})) == (
+        "RequestHeaders({'Accept': 'application/json'})")
+
+
+@pytest.mark.parametrize(("error", "kind", "message"), [
+    (aiohttp.ConnectionTimeoutError(), errors.ConnectError,
+     "timed out waiting for a connection"),
+    (aiohttp.ServerTimeoutError(), errors.RequestTimeoutError,
+     "no answer within the timeout"),
+    (aiohttp.ServerDisconnectedError(), errors.ConnectionLostError,
+     "the server closed the connection"),
+    (aiohttp.ClientOSError(104, "Connection reset by peer"), errors.ConnectionLostError,
+     "connection error: Connection reset by peer"),
+    (aiohttp.InvalidURL("x"), errors.TransportError, "HTTP client error: InvalidURL"),
+])
+def test_transport_errors_say_what_happened(error: aiohttp.ClientError,
+                                            kind: type[errors.TransportError],
+                                            message: str) -> None:
+    translated = _transport_error(error, {"model": "res.partner", "method": "read"})
+    assert type(translated) is kind
+    assert translated.message == message
+    assert (translated.model, translated.method) == ("res.partner", "read")
+
+
+# -- clocks and the rate limit -------------------------------------------------------------
+
+
+async def test_the_manual_clock() -> None:
+    clock = ManualClock(start=10.0)
+    assert clock.time() == 1_800_000_000.0
+    clock.tick(0)
+    clock.tick(2.5)
+    assert (clock.monotonic(), clock.time()) == (12.5, 1_800_000_002.5)
+    await clock.advance(0)
+    await clock.sleep(0)  # returns at once
+    assert clock.monotonic() == 12.5
+    with pytest.raises(ValueError, match="time never goes back"):
+        clock.tick(-1)
+    with pytest.raises(ValueError, match="time never goes back"):
+        await clock.advance(-0.5)
+    woke: list[float] = []
+
+    async def sleeper(seconds: float) -> None:
+        await clock.sleep(seconds)
+        woke.append(clock.monotonic())
+
+    tasks = [asyncio.create_task(sleeper(s)) for s in (3.0, 1.0)]
+    await clock.run_until_idle(limit=13.5)
+    assert woke == [13.5]  # the limit reached, the sleeper due at 15.5 still sleeps
+    await clock.run_until_idle()
+    assert woke == [13.5, 15.5]
+    await asyncio.gather(*tasks)
+
+
+async def test_the_rate_limit_defaults_to_no_burst() -> None:
+    clock = ManualClock(autojump=True)
+    limit = RateLimit(2.0, clock=clock)
+    assert (limit.burst, repr(limit)) == (1, "RateLimit(rate=2/s, burst=1)")
+    await limit.acquire()
+    await limit.acquire()  # the second waits half a second
+    assert clock.sleeps == [0.5]
+    for rate in (True, 0, -1.0, "2"):
+        with pytest.raises(ValueError, match="RateLimit rate must be a positive number"):
+            RateLimit(rate)  # type: ignore[arg-type]
