@@ -20,7 +20,7 @@ KEEP = {"type", "string", "relation", "relation_field", "required", "readonly", 
         "default_export_compatible", "digits", "size"}
 # Models whose fields scripts/fetch_kit_data.py fetches from the kit's real server.
 KIT_MODELS = ("stock.move", "stock.picking.type", "account.payment",
-              "account.payment.method.line", "account.tax")
+              "account.payment.method.line", "account.tax", "account.tax.group")
 
 
 def main(source: Path) -> None:

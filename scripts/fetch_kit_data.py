@@ -36,7 +36,9 @@ RECORDS: dict[str, list[str]] = {
     "account.payment.method.line": ["name", "journal_id", "payment_type", "display_name"],
     "uom.uom": ["name", "active", "display_name"],
     "account.tax": ["name", "amount", "amount_type", "type_tax_use", "price_include",
-                    "company_id", "active", "display_name"],
+                    "company_id", "country_id", "tax_group_id", "sequence", "active",
+                    "display_name"],
+    "account.tax.group": ["name", "company_id", "country_id", "sequence", "display_name"],
 }
 PRODUCT_FIELDS = ["invoice_policy", "is_storable", "purchase_method", "taxes_id",
                   "supplier_taxes_id"]

@@ -394,11 +394,103 @@ async def resets_and_cancels(odoo: Client, tag: str) -> Observations:
     return seen
 
 
+async def changes_after_confirmation(odoo: Client, tag: str) -> Observations:
+    """Orders changed once confirmed, consumables not tracked, sections and notes, several
+    taxes, cancelled invoices, several invoices paid at once, and what Odoo refuses."""
+    seen: Observations = {}
+    partner = await _partner(odoo, tag)
+    loose = await _product(odoo, tag, "LOOSE", is_storable=False, list_price=3.0)
+    tracked = await _product(odoo, tag, "TRACK", list_price=10.0)
+    [quant] = await odoo.call("stock.quant", "create", context={"inventory_mode": True},
+                              vals_list=[{"product_id": tracked, "location_id": 17,
+                                          "inventory_quantity": 20}])  # WH/Stock/Shelf 1
+    await odoo.call("stock.quant", "action_apply_inventory", ids=[quant])
+    seen["in WH/Stock and below"] = await odoo.call(
+        "stock.quant", "search_count", domain=[("product_id", "=", tracked),
+                                               ("location_id", "child_of", STOCK)])
+    order = await _confirmed_order(odoo, partner, [{"product_id": loose, "product_uom_qty": 2},
+                                                   {"product_id": tracked}])
+    [delivery] = (await _one(odoo, "sale.order", order, ["picking_ids"]))["picking_ids"]
+    [first, second] = await _lines(odoo, "sale.order.line", order, ["id"])
+    await odoo.call("sale.order.line", "write", ids=[second["id"]],
+                    vals={"product_uom_qty": 3})
+    await odoo.call("sale.order", "write", ids=[order], vals={"order_line": [
+        Command.create({"product_id": tracked, "product_uom_qty": 2})]})
+    seen["moves after the changes"] = await odoo.call(
+        "stock.move", "search_read", domain=[("picking_id", "=", delivery)],
+        fields=["product_uom_qty", "quantity", "state"], order="id")
+    seen["remove a confirmed line"] = await _refusal(odoo, "sale.order.line", "unlink",
+                                                     ids=[first["id"]])
+    seen["deliver"] = await odoo.call("stock.picking", "button_validate", ids=[delivery],
+                                      context={"skip_sms": True})
+    seen["delivered"] = await _one(odoo, "sale.order", order, ["delivery_status"])
+    # Sections and notes; a line with two taxes, each rounded on its own.
+    [seven] = await odoo.call("account.tax", "create", vals_list=[{
+        "name": f"7% {tag}", "amount": 7.0, "amount_type": "percent", "type_tax_use": "sale",
+        "company_id": 1, "country_id": 233}])
+    mixed = await _confirmed_order(odoo, partner, [
+        {"display_type": "line_section", "name": "Section"},
+        {"product_id": loose, "price_unit": 19.99, "discount": 12.5,
+         "tax_ids": [Command.set([seven, 1])]},
+        {"display_type": "line_note", "name": "Note"}])
+    seen["mixed lines"] = await _lines(odoo, "sale.order.line", mixed, [
+        "display_type", "product_uom_qty", "qty_to_invoice", "invoice_status",
+        "price_tax", "price_total"])
+    invoice = int((await _invoice(odoo, [mixed]))["res_id"])
+    seen["invoice lines"] = await odoo.call(
+        "account.move.line", "search_read", order="id",
+        domain=[("move_id", "=", invoice), ("display_type", "in",
+                                            ["product", "line_section", "line_note"])],
+        fields=["display_type", "quantity", "price_total"])
+    # A cancelled draft invoice gives the order back its lines to invoice.
+    await odoo.call("account.move", "button_cancel", ids=[invoice])
+    seen["after cancelling its invoice"] = await _one(odoo, "sale.order", mixed,
+                                                      ["invoice_status", "invoice_count"])
+    again = int((await _invoice(odoo, [mixed]))["res_id"])
+    seen["invoiced again"] = again != invoice
+    # Two invoices paid by one wizard: one payment each; together when grouped.
+    twins = [await _confirmed_order(odoo, partner, [{"product_id": loose}]) for _ in range(2)]
+    bills = []
+    for twin in twins:
+        bill = int((await _invoice(odoo, [twin]))["res_id"])
+        await odoo.call("account.move", "action_post", ids=[bill])
+        bills.append(bill)
+    both = {"active_model": "account.move", "active_ids": bills}
+    [wizard] = await odoo.call("account.payment.register", "create", context=both,
+                               vals_list=[{}])
+    paid = await odoo.call("account.payment.register", "action_create_payments",
+                           ids=[wizard], context=both)
+    seen["two payments"] = {k: v for k, v in paid.items() if k != "domain"}
+    seen["paid"] = [(await _one(odoo, "account.move", b, ["payment_state"]))["payment_state"]
+                    for b in bills]
+    seen["delete a payment"] = await _refusal(odoo, "account.payment", "unlink",
+                                              ids=paid["domain"][0][2][:1])
+    seen["a wizard action without a wizard"] = await _refusal(
+        odoo, "account.payment.register", "action_create_payments", ids=[])
+    seen["delete a quant"] = await _refusal(odoo, "stock.quant", "unlink", ids=[quant])
+    seen["a misspelt field, nothing found"] = await _refusal(
+        odoo, "res.partner", "search_read", domain=[("id", "=", 0)], fields=["nmae"])
+    [purchase] = await odoo.call("purchase.order", "create", vals_list=[{
+        "partner_id": partner, "order_line": [Command.create(
+            {"product_id": tracked, "product_qty": 5, "price_unit": 2.0})]}])
+    seen["delete a draft purchase"] = await _refusal(odoo, "purchase.order", "unlink",
+                                                     ids=[purchase])
+    await odoo.call("purchase.order", "button_confirm", ids=[purchase])
+    [line] = await _lines(odoo, "purchase.order.line", purchase, ["id"])
+    await odoo.call("purchase.order.line", "write", ids=[line["id"]], vals={"product_qty": 8})
+    [receipt] = (await _one(odoo, "purchase.order", purchase, ["picking_ids"]))["picking_ids"]
+    seen["receipt moves"] = await odoo.call(
+        "stock.move", "search_read", domain=[("picking_id", "=", receipt)],
+        fields=["product_uom_qty", "state"])
+    return seen
+
+
 SCENARIOS = {"sale to payment": sale_to_payment, "purchase to delivery": purchase_to_delivery,
              "inventory count": inventory_count,
              "product and user names": product_and_user_names,
              "refusals and edges": refusals_and_edges,
-             "resets and cancels": resets_and_cancels}
+             "resets and cancels": resets_and_cancels,
+             "changes after confirmation": changes_after_confirmation}
 
 _DATETIME = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
 _SEQUENCE = re.compile(r"\b(WH/(?:IN|OUT)/|[A-Z0-9]+/<year>/|\b[SP])\d{5}\b")

@@ -124,7 +124,7 @@ class _NoOffset(dt.tzinfo):
 
 def test_format_datetime_refuses_naive_values_unless_told() -> None:
     naive = dt.datetime(2026, 1, 2, 3, 4, 5)
-    with pytest.raises(ValueError, match="^naive datetime") as error:
+    with pytest.raises(ValueError, match=r"^naive datetime") as error:
         format_datetime(naive)
     assert str(error.value).startswith("naive datetime 2026-01-02T03:04:05: give it a ")
     with pytest.raises(ValueError, match=r"^naive datetime \S+ in date_order: give"):

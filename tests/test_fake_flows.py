@@ -22,6 +22,7 @@ from odoo_async.testing.fake.rules.accounting import (
 )
 from odoo_async.testing.fake.rules.stock import DONE_MOVE, NOT_STORABLE, ZERO_QUANTITY
 from tests.flows import (
+    changes_after_confirmation,
     inventory_count,
     product_and_user_names,
     purchase_to_delivery,
@@ -237,3 +238,38 @@ async def test_resets_cancels_and_stock_figures(odoo: Client) -> None:
     assert (seen["cancel it"], seen["cancelled invoice"]["state"]) == (None, "cancel")
     assert seen["cancel the purchase"] is None
     assert seen["cancelled purchase"]["state"] == seen["its receipt"]["state"] == "cancel"
+
+
+async def test_changes_after_confirmation_and_payments_of_several_invoices(odoo: Client
+                                                                           ) -> None:
+    seen = await changes_after_confirmation(odoo, TAG)
+    assert seen["in WH/Stock and below"] == 1  # child_of follows locations' location_id
+    # A consumable that is not tracked is always available; the delivery follows the
+    # order's new quantity and its new line (the fake once ignored both).
+    assert [(m["product_uom_qty"], m["state"]) for m in seen["moves after the changes"]] == [
+        (2.0, "assigned"), (3.0, "assigned"), (2.0, "assigned")]
+    assert seen["remove a confirmed line"].startswith(
+        "UserError: Once a sales order is confirmed, you can't remove one of its lines")
+    assert (seen["deliver"], seen["delivered"]["delivery_status"]) == (True, "full")
+    section, product, note = seen["mixed lines"]
+    assert (section["product_uom_qty"], section["invoice_status"]) == (0.0, "invoiced")
+    assert (note["display_type"], note["qty_to_invoice"]) == ("line_note", 0.0)
+    # 15% and 7% of 17.49125, each rounded: 2.62 + 1.22 (not 3.85 rounded once).
+    assert (product["price_tax"], product["price_total"]) == (3.84, 21.33)
+    assert [line["display_type"] for line in seen["invoice lines"]] == [
+        "line_section", "product", "line_note"]
+    assert seen["after cancelling its invoice"]["invoice_status"] == "to invoice"
+    assert seen["invoiced again"] is True
+    assert seen["two payments"]["view_mode"] == "list,form"
+    assert seen["paid"] == ["paid", "paid"]
+    assert seen["delete a payment"].startswith("ValidationError: A payment with an "
+                                               "outstanding account")
+    assert seen["a wizard action without a wizard"].endswith(
+        "Expected singleton: account.payment.register()")
+    assert seen["delete a quant"].startswith(
+        "AccessError: You are not allowed to delete 'Quants' (stock.quant) records.")
+    assert "Invalid field 'nmae'" in seen["a misspelt field, nothing found"]
+    assert seen["delete a draft purchase"] == (
+        "UserError: In order to delete a purchase order, you must cancel it first.")
+    assert [(m["product_uom_qty"], m["state"]) for m in seen["receipt moves"]] == [
+        (8.0, "assigned")]

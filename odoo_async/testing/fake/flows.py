@@ -23,18 +23,19 @@ from odoo_async.testing.fake.rules.accounting import (
     reset_to_draft,
 )
 from odoo_async.testing.fake.rules.stock import (
+    DELIVERY_TYPE,
+    RECEIPT_TYPE,
     StockLink,
     apply_inventory,
     cancel_pickings,
     create_transfer,
+    is_goods,
     reserve_pickings,
     validate_pickings,
 )
 
 __all__ = ["FLOW_METHODS", "default_registry"]
 
-DELIVERY_TYPE: Final = 2
-RECEIPT_TYPE: Final = 1
 NOTHING_TO_INVOICE: Final = (
     "Cannot create an invoice. No items are available to invoice.\n\n"
     "To resolve this issue, please ensure that:\n"
@@ -66,6 +67,16 @@ INVOICES_ACTION: Final[dict[str, Any]] = {
 INVOICE_FORM_VIEW: Final = 743
 
 
+def _singleton(call: Call) -> None:
+    """A wizard's action runs on one wizard.
+
+    Raises:
+        ValueError: Odoo's "Expected singleton".
+    """
+    if len(call.ids) != 1:
+        raise ValueError(f"Expected singleton: {call.model}{tuple(call.ids)!r}")
+
+
 def _rows(env: Env, model: str, ids: Sequence[int]) -> list[dict[str, Any]]:
     env.ensure_exist(model, ids)
     return [env.db[model].rows[i] for i in ids]
@@ -76,11 +87,6 @@ def _order_lines(env: Env, model: str, order_id: int) -> list[dict[str, Any]]:
     ids = table.index("order_id").get(order_id, ())  # type: ignore[union-attr]
     return sorted((table.rows[i] for i in ids),
                   key=lambda line: (line.get("sequence") or 0, line["id"]))
-
-
-def _is_goods(env: Env, product_id: Any) -> bool:
-    product = env.db["product.product"].get(product_id or 0)
-    return product is not None and product.get("type", "consu") == "consu"
 
 
 # -- sales ---------------------------------------------------------------------------
@@ -99,7 +105,7 @@ def action_confirm(call: Call) -> bool:
         env.rules.recompute(env, "sale.order.line", [line["id"] for line in lines])
         goods = [(line["product_id"], float(line.get("product_uom_qty") or 0.0),
                   StockLink("sale_line_id", line["id"]))
-                 for line in lines if _is_goods(env, line.get("product_id"))]
+                 for line in lines if is_goods(env, line.get("product_id"))]
         if goods:
             create_transfer(env, DELIVERY_TYPE, str(order.get("name")),
                             order.get("partner_shipping_id") or order.get("partner_id"),
@@ -144,6 +150,7 @@ def create_invoices(call: Call) -> dict[str, Any]:
         UserError: nothing to invoice (Odoo's message).
     """
     env = call.env
+    _singleton(call)
     orders = [order_id for wizard in _rows(env, call.model, call.ids)
               for order_id in wizard.get("sale_order_ids") or []
               if order_id in env.db["sale.order"]]
@@ -165,14 +172,16 @@ def create_invoices(call: Call) -> dict[str, Any]:
 def _invoice(env: Env, order_ids: list[int], todo: dict[int, list[dict[str, Any]]]) -> int:
     """One invoice for ``order_ids`` (same customer), linked to them and their lines."""
     orders = [env.db["sale.order"].rows[o] for o in order_ids]
-    lines = [line for o in order_ids for line in todo[o]]
+    shown = [line for o in order_ids for line in _order_lines(env, "sale.order.line", o)
+             if line in todo[o] or (line.get("display_type") and not line.get("invoice_lines"))]
     commands = [[0, 0, {"product_id": line.get("product_id") or False,
                         "name": line.get("name") or "",
+                        "display_type": line.get("display_type") or "product",
                         "quantity": float(line.get("qty_to_invoice") or 0.0),
                         "price_unit": line.get("price_unit") or 0.0,
                         "discount": line.get("discount") or 0.0,
                         "tax_ids": [[6, 0, list(line.get("tax_ids") or [])]],
-                        "sale_line_ids": [[6, 0, [line["id"]]]]}] for line in lines]
+                        "sale_line_ids": [[6, 0, [line["id"]]]]}] for line in shown]
     first = orders[0]
     [invoice] = env.create("account.move", [{
         "move_type": "out_invoice",
@@ -182,14 +191,13 @@ def _invoice(env: Env, order_ids: list[int], todo: dict[int, list[dict[str, Any]
         "ref": ", ".join(str(o.get("client_order_ref") or o.get("name")) for o in orders),
         "journal_id": 1, "currency_id": first.get("currency_id") or 1,
         "invoice_line_ids": commands}])
-    for line in lines:
-        env.db["sale.order.line"].update(line["id"], {"qty_invoiced": float(
-            line.get("qty_invoiced") or 0.0) + float(line.get("qty_to_invoice") or 0.0)})
-    env.rules.recompute(env, "sale.order.line", [line["id"] for line in lines])
-    for order in orders:
-        env.db["sale.order"].update(order["id"], {
-            "invoice_ids": [*(order.get("invoice_ids") or []), invoice]})
-    env.rules.recompute(env, "sale.order", order_ids)
+    moves = env.db["account.move.line"]
+    for invoice_line in sorted(moves.index("move_id").get(invoice, ())):  # type: ignore[union-attr]
+        for line_id in moves.rows[invoice_line].get("sale_line_ids") or []:
+            line = env.db["sale.order.line"].rows[line_id]
+            env.db["sale.order.line"].update(line_id, {"invoice_lines": [
+                *(line.get("invoice_lines") or []), invoice_line]})
+    env.rules.recompute(env, "sale.order.line", [line["id"] for line in shown])
     return invoice
 
 
@@ -247,7 +255,13 @@ def button_cancel_move(call: Call) -> None:
 
 
 def action_create_payments(call: Call) -> dict[str, Any]:
-    """Create the wizards' payments; the action that shows them."""
+    """Create the wizards' payments; the action that shows them.
+
+    Raises:
+        ValueError: not one wizard (Odoo's "Expected singleton").
+        ValidationError: a negative amount.
+    """
+    _singleton(call)
     call.env.ensure_exist(call.model, call.ids)
     return create_payments(call.env, call.ids)
 
@@ -267,7 +281,7 @@ def button_confirm(call: Call) -> bool:
         env.rules.recompute(env, "purchase.order.line", [line["id"] for line in lines])
         goods = [(line["product_id"], float(line.get("product_qty") or 0.0),
                   StockLink("purchase_line_id", line["id"]))
-                 for line in lines if _is_goods(env, line.get("product_id"))]
+                 for line in lines if is_goods(env, line.get("product_id"))]
         if goods:
             picking = create_transfer(env, RECEIPT_TYPE, str(order.get("name")),
                                       order.get("partner_id"), goods)

@@ -146,8 +146,7 @@ def search_read(call: Call, domain: Any = None, fields: Sequence[str] | None = N
             raise TypeError(f"BaseModel._read_format() got an unexpected keyword argument "
                             f"'{name}'")
     ids = call.env.search(call.model, domain, offset=offset, limit=_limit(limit), order=order)
-    if not ids:
-        return []
+    # the fields are checked even when nothing matches, as in Odoo
     return call.env.read(call.model, ids, fields, read_kwargs.get("load", "_classic_read"))
 
 

@@ -276,6 +276,7 @@ class Env:
         self.ensure_exist(model, ids)
         self.rules.before_unlink(self, model, list(ids))
         doomed = set(ids)
+        unlinked: dict[str, list[int]] = {}  # records that lose many2many links
         owned = {(f.relation, f.relation_field) for f in self.model(model).fields.values()
                  if f.type == "one2many" and f.relation and f.relation_field}
         for other_name, other in self.db.schema.models.items():
@@ -288,6 +289,7 @@ class Env:
                         kept = [v for v in row.get(field.name) or [] if v not in doomed]
                         if kept != (row.get(field.name) or []):
                             table.update(rid, {field.name: kept})
+                            unlinked.setdefault(other_name, []).append(rid)
                     continue
                 if field.type != "many2one":
                     continue
@@ -309,6 +311,9 @@ class Env:
         for record_id in ids:
             if record_id in self.db[model]:
                 self.db[model].delete(record_id)
+        for other_name, touched in unlinked.items():  # their computed values change
+            self.rules.recompute(self, other_name, [i for i in touched
+                                                    if i in self.db[other_name]])
 
     def _check_required(self, model: str, row: Record) -> None:
         definition = self.model(model)

@@ -16,6 +16,8 @@ __all__ = ["FieldDef", "ModelDef", "Schema", "load_counters", "load_records", "l
 
 
 # The default ``_order`` of the models the fake knows, as Odoo defines them.
+PARENT_FIELDS: Final[Mapping[str, str]] = {"stock.location": "location_id"}
+"""Models whose parent field is not ``parent_id``."""
 ORDERS: Final[Mapping[str, str]] = {
     "res.partner": "complete_name asc, id desc",
     "res.partner.category": "name",
@@ -131,9 +133,11 @@ class ModelDef:
 
     @property
     def parent_name(self) -> str | None:
-        """The field pointing to the parent record, for ``child_of``/``parent_of``."""
-        field = self.fields.get("parent_id")
-        return "parent_id" if field is not None and field.relation == self.name else None
+        """The field pointing to the parent record, for ``child_of``/``parent_of``
+        (Odoo's ``_parent_name``: ``parent_id``, or ``location_id`` for locations)."""
+        name = PARENT_FIELDS.get(self.name, "parent_id")
+        field = self.fields.get(name)
+        return name if field is not None and field.relation == self.name else None
 
 
 @attrs.frozen

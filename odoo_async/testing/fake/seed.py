@@ -14,7 +14,8 @@ __all__ = ["SEEDED_MODELS", "seed"]
 SEEDED_MODELS: Final = ("res.country", "res.country.state", "res.partner.category",
                         "res.partner", "product.product", "sale.order", "sale.order.line",
                         "uom.uom", "stock.location", "stock.picking.type", "stock.quant",
-                        "account.journal", "account.payment.method.line", "account.tax")
+                        "account.journal", "account.payment.method.line", "account.tax.group",
+                        "account.tax")
 
 
 def _raw(value: Any, field_type: str) -> Any:

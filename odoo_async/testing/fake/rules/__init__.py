@@ -25,6 +25,7 @@ from odoo_async.testing.fake.rules.sales import (
 )
 from odoo_async.testing.fake.rules.stock import MoveRules as StockMoveRules
 from odoo_async.testing.fake.rules.stock import PickingRules, QuantRules
+from odoo_async.testing.fake.rules.taxes import TaxRules
 
 __all__ = ["PARTNER_NAME_REQUIRED", "RULES", "ModelRules"]
 
@@ -48,5 +49,6 @@ RULES: dict[str, ModelRules] = {
     "stock.picking": PickingRules(),
     "stock.move": StockMoveRules(),
     "stock.quant": QuantRules(),
+    "account.tax": TaxRules(),
 }
 """The rules of each model; every other model follows :class:`ModelRules`."""

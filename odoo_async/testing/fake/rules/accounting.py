@@ -52,9 +52,14 @@ def _lines(env: Env, move_id: int) -> list[Record]:
     return [table.rows[i] for i in sorted(ids)]
 
 
+ALLOCATION_KEY: Final = "_allocation"
+"""Where a payment keeps what it pays of each invoice (Odoo's reconciliation)."""
+
+
 def _paid(env: Env, move_id: int) -> float:
     """What the payments reconciled with an invoice paid of it."""
-    return sum(float(p.get("amount") or 0.0) for p in env.db["account.payment"].rows.values()
+    return sum(float((p.get(ALLOCATION_KEY) or {}).get(move_id, 0.0))
+               for p in env.db["account.payment"].rows.values()
                if move_id in (p.get("reconciled_invoice_ids") or []))
 
 
@@ -90,6 +95,13 @@ class MoveRules(ModelRules):
                 "amount_residual": residual, "payment_state": payment_state,
                 "display_name": name}
 
+
+    def dependents(self, env: Env, ids: Sequence[int]) -> list[tuple[str, list[int]]]:
+        """The order lines these invoices invoice (a cancelled invoice no longer does)."""
+        lines = sorted({line_id for move_id in ids for item in _lines(env, move_id)
+                        for line_id in item.get("sale_line_ids") or []
+                        if line_id in env.db["sale.order.line"]})
+        return [("sale.order.line", lines)] if lines else []
 
     def before_write(self, env: Env, ids: Sequence[int], values: Mapping[str, Any]) -> None:
         """A posted entry's lines, dates and partner stay as posted.
@@ -229,12 +241,23 @@ class PaymentRegisterRules(ModelRules):
                                     for i in invoices)),
                 "communication": " ".join(str(moves.rows[i].get("name") or "")
                                           for i in invoices),
-                "currency_id": 1, "company_id": 1, "group_payment": True,
+                "currency_id": 1, "company_id": 1, "group_payment": False,
                 INVOICE_KEY: invoices}
 
 
 class PaymentRules(ModelRules):
-    """account.payment: its name is the entry's."""
+    """account.payment: its name is the entry's; a paid payment stays."""
+
+    def before_unlink(self, env: Env, ids: Sequence[int]) -> None:
+        """A paid payment cannot be deleted (Odoo's words, from resetting it first).
+
+        Raises:
+            ValidationError: with Odoo's message.
+        """
+        if any(env.db["account.payment"].rows[i].get("state") in ("paid", "in_process")
+               for i in ids):
+            raise ValidationError("A payment with an outstanding account cannot be confirmed "
+                                  "without having a journal entry.")
 
     def defaults(self, env: Env, given: Record) -> Record:
         """An inbound customer payment of today."""
@@ -243,31 +266,34 @@ class PaymentRules(ModelRules):
 
 
 def create_payments(env: Env, ids: Sequence[int]) -> dict[str, Any]:
-    """``action_create_payments``: one payment per wizard, paying its invoices; the action
-    that shows them."""
+    """``action_create_payments``: for each wizard, one payment per invoice, or one per
+    customer when ``group_payment`` is set (the amount given is then spread over the
+    invoices in order; it only applies to a single invoice otherwise, as in Odoo); the
+    action that shows them.
+
+    Raises:
+        ValidationError: a negative amount (Odoo's constraint).
+    """
     payments = []
     for wizard_id in ids:
         wizard = env.db["account.payment.register"].rows[wizard_id]
         if float(wizard.get("amount") or 0.0) < 0:
             raise ValidationError(NEGATIVE_PAYMENT)
-        journal = env.db["account.journal"].get(wizard.get("journal_id") or 0) or {}
-        date = str(wizard.get("payment_date") or today())
-        now = now_string()
-        name = next_name(env, f"P{journal.get('code') or 'BNK1'}/{date[:4]}/")
-        payment = env.db["account.payment"].insert(env.rules.defaults(env, "account.payment",
-                                                                      {}) | {
-            "name": name, "display_name": name, "amount": wizard.get("amount") or 0.0,
-            "state": "paid", "partner_id": wizard.get("partner_id") or False,
-            "payment_type": wizard.get("payment_type") or "inbound",
-            "partner_type": wizard.get("partner_type") or "customer",
-            "journal_id": wizard.get("journal_id") or BANK_JOURNAL,
-            "payment_method_line_id": wizard.get("payment_method_line_id") or False,
-            "memo": wizard.get("communication") or False, "date": date,
-            "reconciled_invoice_ids": list(wizard.get(INVOICE_KEY) or []),
-            "create_date": now, "write_date": now, "create_uid": env.uid,
-            "write_uid": env.uid})
-        env.rules.recompute(env, "account.move", list(wizard.get(INVOICE_KEY) or []))
-        payments.append(payment)
+        invoices = [i for i in wizard.get(INVOICE_KEY) or [] if i in env.db["account.move"]]
+        moves = env.db["account.move"]
+        if len(invoices) <= 1:
+            batches = [(invoices, float(wizard.get("amount") or 0.0))]
+        elif wizard.get("group_payment"):
+            by_partner: dict[Any, list[int]] = {}
+            for invoice in invoices:
+                by_partner.setdefault(moves.rows[invoice].get("partner_id"), []).append(invoice)
+            batches = [(group, float(wizard.get("amount") or 0.0) if len(by_partner) == 1
+                        else _residual(env, group)) for group in by_partner.values()]
+        else:
+            batches = [([invoice], _residual(env, [invoice])) for invoice in invoices]
+        for group, amount in batches:
+            payments.append(_payment(env, wizard, group, amount))
+        env.rules.recompute(env, "account.move", invoices)
     action: dict[str, Any] = {"name": "Payments", "type": "ir.actions.act_window",
                               "res_model": "account.payment", "context": {"create": False}}
     if len(payments) == 1:
@@ -275,3 +301,36 @@ def create_payments(env: Env, ids: Sequence[int]) -> dict[str, Any]:
     else:
         action.update(view_mode="list,form", domain=[["id", "in", payments]])
     return action
+
+
+def _residual(env: Env, invoices: Sequence[int]) -> float:
+    return money(sum(float(env.db["account.move"].rows[i].get("amount_residual") or 0.0)
+                     for i in invoices))
+
+
+def _payment(env: Env, wizard: Record, invoices: list[int], amount: float) -> int:
+    """A paid payment of ``amount`` for ``invoices``, spread over them in order."""
+    moves = env.db["account.move"]
+    journal = env.db["account.journal"].get(wizard.get("journal_id") or 0) or {}
+    date = str(wizard.get("payment_date") or today())
+    left = amount
+    allocation = {}
+    for invoice in invoices:
+        share = min(left, float(moves.rows[invoice].get("amount_residual") or 0.0))
+        allocation[invoice] = share if invoice != invoices[-1] else left
+        left = money(left - share)
+    memo = (wizard.get("communication") if len(invoices) == len(wizard.get(INVOICE_KEY) or [])
+            else " ".join(str(moves.rows[i].get("name") or "") for i in invoices))
+    first = moves.rows[invoices[0]] if invoices else {}
+    now = now_string()
+    name = next_name(env, f"P{journal.get('code') or 'BNK1'}/{date[:4]}/")
+    return env.db["account.payment"].insert(env.rules.defaults(env, "account.payment", {}) | {
+        "name": name, "display_name": name, "amount": amount, "state": "paid",
+        "partner_id": first.get("partner_id") or wizard.get("partner_id") or False,
+        "payment_type": wizard.get("payment_type") or "inbound",
+        "partner_type": wizard.get("partner_type") or "customer",
+        "journal_id": wizard.get("journal_id") or BANK_JOURNAL,
+        "payment_method_line_id": wizard.get("payment_method_line_id") or False,
+        "memo": memo or False, "date": date, "reconciled_invoice_ids": list(invoices),
+        ALLOCATION_KEY: allocation, "create_date": now, "write_date": now,
+        "create_uid": env.uid, "write_uid": env.uid})

@@ -5,9 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from odoo_async.testing.exceptions import UserError
 from odoo_async.testing.fake.orm import now_string
 from odoo_async.testing.fake.rules.base import ModelRules, money, next_name
 from odoo_async.testing.fake.rules.sales import invoice_status, transfer_status
+from odoo_async.testing.fake.rules.stock import (
+    RECEIPT_TYPE,
+    StockLink,
+    create_transfer,
+    follow_line,
+    is_goods,
+)
 from odoo_async.testing.fake.rules.taxes import (
     base_amount,
     document_tax,
@@ -24,7 +32,16 @@ __all__ = ["PurchaseOrderLineRules", "PurchaseOrderRules"]
 
 class PurchaseOrderRules(ModelRules):
     """purchase.order: a request for quotation of now, its amounts, receipt and billing
-    statuses."""
+    statuses; only cancelled orders are deleted."""
+
+    def before_unlink(self, env: Env, ids: Sequence[int]) -> None:
+        """Only cancelled orders.
+
+        Raises:
+            UserError: with Odoo's message.
+        """
+        if any(env.db["purchase.order"].rows[i].get("state") != "cancel" for i in ids):
+            raise UserError("In order to delete a purchase order, you must cancel it first.")
 
     def defaults(self, env: Env, given: Record) -> Record:
         """A draft of now, by the caller, received into the main warehouse."""
@@ -70,7 +87,41 @@ def _line_invoice_status(env: Env, line: Record) -> str:
 
 
 class PurchaseOrderLineRules(ModelRules):
-    """purchase.order.line: the product's name, cost and unit; subtotals."""
+    """purchase.order.line: the product's name, cost and unit; subtotals; on a confirmed
+    order, lines added or changed are followed by its receipt."""
+
+    def created(self, env: Env, ids: Sequence[int]) -> None:
+        """A line added to a confirmed order is received too."""
+        self._follow(env, ids)
+
+    def written(self, env: Env, ids: Sequence[int], values: Record) -> None:
+        """A new quantity on a confirmed order changes what is received."""
+        if "product_qty" in values:
+            self._follow(env, ids)
+
+    @staticmethod
+    def _follow(env: Env, ids: Sequence[int]) -> None:
+        for line_id in ids:
+            line = env.db["purchase.order.line"].rows[line_id]
+            order = env.db["purchase.order"].get(line.get("order_id") or 0) or {}
+            if (order.get("state") != "purchase" or line.get("display_type")
+                    or not is_goods(env, line.get("product_id"))):
+                continue
+            pickings = env.db["stock.picking"]
+            open_picking = next((p for p in order.get("picking_ids") or []
+                                 if pickings.rows.get(p, {}).get("state")
+                                 not in (None, "done", "cancel")), None)
+
+            def receipt(order: Record = order) -> int:
+                picking = create_transfer(env, RECEIPT_TYPE, str(order.get("name")),
+                                          order.get("partner_id"), [])
+                env.db["purchase.order"].update(order["id"], {"picking_ids": [
+                    *(order.get("picking_ids") or []), picking]})
+                return picking
+
+            follow_line(env, StockLink("purchase_line_id", line_id), line["product_id"],
+                        float(line.get("product_qty") or 0.0), open_picking, receipt)
+            env.rules.recompute(env, "purchase.order", [order["id"]])
 
     def defaults(self, env: Env, given: Record) -> Record:
         """One unit, nothing received or billed."""

@@ -1,14 +1,21 @@
-"""Sales orders and their lines, the invoicing wizard, journal entries."""
+"""Sales orders and their lines, the invoicing wizard."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from odoo_async.testing.exceptions import UserError
 from odoo_async.testing.fake.orm import now_string
 from odoo_async.testing.fake.rules.base import ModelRules, money
+from odoo_async.testing.fake.rules.stock import (
+    DELIVERY_TYPE,
+    StockLink,
+    create_transfer,
+    follow_line,
+    is_goods,
+)
 from odoo_async.testing.fake.rules.taxes import (
     base_amount,
     document_tax,
@@ -96,7 +103,9 @@ class SaleOrderRules(ModelRules):
                 row.get("state"), [str(line.get("invoice_status")) for line in lines
                                    if not line.get("display_type")])
             values["delivery_status"] = transfer_status(env, picking_ids)
-        values["invoice_count"] = len(row.get("invoice_ids") or [])
+        if any("invoice_lines" in line for line in lines):
+            values["invoice_ids"] = _invoices(env, lines)
+        values["invoice_count"] = len(values.get("invoice_ids", row.get("invoice_ids")) or [])
         return values
 
     def before_unlink(self, env: Env, ids: Sequence[int]) -> None:
@@ -111,8 +120,82 @@ class SaleOrderRules(ModelRules):
                                 "order. You must first cancel it.")
 
 
+LINE_LOCKED: Final = (
+    "Once a sales order is confirmed, you can't remove one of its lines (we need to track "
+    "if something gets invoiced or delivered).\n                Set the quantity to 0 "
+    "instead.")
+
+
+def _invoiced(env: Env, line: Record) -> float:
+    """What a line's invoices (not cancelled) invoice of it."""
+    items = env.db["account.move.line"]
+    moves = env.db["account.move"]
+    total = 0.0
+    for item_id in line.get("invoice_lines") or []:
+        item = items.get(item_id)
+        if item is None:
+            continue
+        move = moves.get(item.get("move_id") or 0) or {}
+        if move.get("state") != "cancel":
+            sign = -1.0 if move.get("move_type") == "out_refund" else 1.0
+            total += sign * float(item.get("quantity") or 0.0)
+    return total
+
+
+def _invoices(env: Env, lines: Sequence[Record]) -> list[int]:
+    """The invoices of an order: those of its lines' invoice lines, cancelled ones too."""
+    items = env.db["account.move.line"]
+    return sorted({int(items.rows[i]["move_id"]) for line in lines
+                   for i in line.get("invoice_lines") or []
+                   if i in items.rows and items.rows[i].get("move_id")})
+
+
 class SaleOrderLineRules(ModelRules):
-    """sale.order.line: the product's name and price, subtotals, the order's amounts."""
+    """sale.order.line: the product's name and price, subtotals, the order's amounts; on a
+    confirmed order, lines added or changed are followed by its delivery and stay."""
+
+    def created(self, env: Env, ids: Sequence[int]) -> None:
+        """A line added to a confirmed order is delivered too."""
+        self._follow(env, ids)
+
+    def written(self, env: Env, ids: Sequence[int], values: Record) -> None:
+        """A new quantity on a confirmed order changes what is delivered."""
+        if "product_uom_qty" in values:
+            self._follow(env, ids)
+
+    @staticmethod
+    def _follow(env: Env, ids: Sequence[int]) -> None:
+        lines = env.db["sale.order.line"]
+        for line_id in ids:
+            line = lines.rows[line_id]
+            order = env.db["sale.order"].get(line.get("order_id") or 0) or {}
+            if (order.get("state") != "sale" or line.get("display_type")
+                    or not is_goods(env, line.get("product_id"))):
+                continue
+            pickings = env.db["stock.picking"]
+            open_picking = next((p for p in sorted(pickings.index("sale_id")  # type: ignore[union-attr]
+                                                   .get(order["id"], ()))
+                                 if pickings.rows[p].get("state") not in ("done", "cancel")),
+                                None)
+            follow_line(env, StockLink("sale_line_id", line_id), line["product_id"],
+                        float(line.get("product_uom_qty") or 0.0), open_picking,
+                        lambda order=order: create_transfer(  # type: ignore[misc]
+                            env, DELIVERY_TYPE, str(order.get("name")),
+                            order.get("partner_shipping_id") or order.get("partner_id"), [],
+                            {"sale_id": order["id"]}))
+            env.rules.recompute(env, "sale.order", [order["id"]])
+
+    def before_unlink(self, env: Env, ids: Sequence[int]) -> None:
+        """A confirmed order's lines stay.
+
+        Raises:
+            UserError: with Odoo's message.
+        """
+        for line_id in ids:
+            line = env.db["sale.order.line"].rows[line_id]
+            order = env.db["sale.order"].get(line.get("order_id") or 0) or {}
+            if order.get("state") == "sale" and not line.get("display_type"):
+                raise UserError(LINE_LOCKED)
 
     def defaults(self, env: Env, given: Record) -> Record:
         """One unit, no discount."""
@@ -121,6 +204,9 @@ class SaleOrderLineRules(ModelRules):
     def prepare(self, env: Env, row: Record, *, creating: bool) -> None:
         """A new line takes the product's name and sales price when not given."""
         if not creating:
+            return
+        if row.get("display_type"):  # a section or a note: nothing to sell
+            row.update(product_uom_qty=0.0, price_unit=0.0, product_id=False)
             return
         product = env.db["product.product"].get(row.get("product_id") or 0)
         if product is not None:
@@ -146,6 +232,9 @@ class SaleOrderLineRules(ModelRules):
             return values
         product = env.db["product.product"].get(row.get("product_id") or 0) or {}
         invoiced = float(row.get("qty_invoiced") or 0.0)
+        if "invoice_lines" in row:  # invoiced here (demo lines keep what was recorded)
+            invoiced = _invoiced(env, row)
+            values["qty_invoiced"] = invoiced
         delivered = float(row.get("qty_delivered") or 0.0)
         basis = ordered if product.get("invoice_policy", "order") == "order" else delivered
         to_invoice = basis - invoiced if order.get("state") == "sale" else 0.0

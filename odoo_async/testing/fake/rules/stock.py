@@ -9,10 +9,10 @@ moves the difference from or to the inventory adjustment location.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
-from odoo_async.testing.exceptions import UserError, ValidationError
+from odoo_async.testing.exceptions import AccessError, UserError, ValidationError
 from odoo_async.testing.fake.orm import now_string
 from odoo_async.testing.fake.rules.base import ModelRules, next_name
 from odoo_async.testing.fake.store import Record
@@ -20,10 +20,15 @@ from odoo_async.testing.fake.store import Record
 if TYPE_CHECKING:
     from odoo_async.testing.fake.orm import Env
 
-__all__ = ["INVENTORY_LOCATION", "MoveRules", "PickingRules", "QuantRules", "StockLink",
-           "apply_inventory", "cancel_pickings", "create_transfer", "product_quantities",
-           "reserve_pickings", "validate_pickings"]
+__all__ = ["DELIVERY_TYPE", "INVENTORY_LOCATION", "RECEIPT_TYPE", "MoveRules", "PickingRules",
+           "QuantRules", "StockLink", "apply_inventory", "cancel_pickings", "create_transfer",
+           "follow_line", "is_goods", "product_quantities", "reserve_pickings",
+           "validate_pickings"]
 
+RECEIPT_TYPE: Final = 1
+"""The main warehouse's receipts (from Vendors to WH/Stock)."""
+DELIVERY_TYPE: Final = 2
+"""The main warehouse's deliveries (from WH/Stock to Customers)."""
 INVENTORY_LOCATION: Final = 13
 """The main company's "Inventory adjustment" location."""
 WAITING: Final = ("confirmed", "partially_available")
@@ -56,6 +61,18 @@ def _is_internal(env: Env, location_id: int) -> bool:
     return row is not None and row.get("usage") == "internal"
 
 
+def is_goods(env: Env, product_id: Any) -> bool:
+    """Whether a product is goods (moved by transfers), not a service or a combo."""
+    product = env.db["product.product"].get(product_id or 0)
+    return product is not None and product.get("type", "consu") == "consu"
+
+
+def _storable(env: Env, product_id: int) -> bool:
+    """Whether the product's stock is tracked (only those have quants and reservations)."""
+    product = env.db["product.product"].get(product_id) or {}
+    return bool(product.get("is_storable"))
+
+
 def _quant(env: Env, product_id: int, location_id: int) -> int:
     """The quant of a product in a location, made when there is none."""
     table = env.db["stock.quant"]
@@ -85,8 +102,9 @@ def _reserve(env: Env, move_ids: Iterable[int]) -> None:
             continue
         demand = float(move.get("product_uom_qty") or 0.0)
         reserved = float(move.get("quantity") or 0.0)
-        if not _is_internal(env, move["location_id"]):
-            reserved = demand  # goods coming from outside are not reserved
+        if not _is_internal(env, move["location_id"]) or not _storable(env,
+                                                                      move["product_id"]):
+            reserved = demand  # from outside the warehouse, or not tracked: no reservation
         else:
             for quant in _quants(env, move["product_id"],
                                  _internal_under(env, move["location_id"])):
@@ -110,6 +128,8 @@ def _unreserve(env: Env, move_ids: Iterable[int]) -> None:
     quants = env.db["stock.quant"]
     for move_id in move_ids:
         move = moves.rows[move_id]
+        if not _storable(env, move["product_id"]):
+            continue
         left = float(move.get("quantity") or 0.0) if move.get("state") in (
             "assigned", "partially_available") and _is_internal(env, move["location_id"]) \
             else 0.0
@@ -192,19 +212,53 @@ def create_transfer(env: Env, picking_type_id: int, origin: str, partner_id: Any
         "create_uid": env.uid, "write_uid": env.uid, **(extra or {})})
     env.db["stock.picking"].update(picking, {"display_name": env.db["stock.picking"]
                                              .rows[picking]["name"]})
-    moves = []
-    for product_id, quantity, link in lines:
-        name = env.display_name("product.product", product_id)
-        moves.append(env.db["stock.move"].insert(env.rules.defaults(env, "stock.move", {}) | {
-            "product_id": product_id, "product_uom_qty": quantity, "product_uom": 1,
-            "quantity": 0.0, "state": "confirmed", "location_id": source,
-            "location_dest_id": destination, "picking_id": picking,
-            "picking_type_id": picking_type_id, "origin": origin, "partner_id": partner_id,
-            "name": name, "display_name": name, "date": now, "company_id": 1,
-            link.field: link.line_id, "create_date": now, "write_date": now,
-            "create_uid": env.uid, "write_uid": env.uid}))
-    _reserve(env, moves)
+    _reserve(env, [_add_move(env, picking, product_id, quantity, link)
+                   for product_id, quantity, link in lines])
     return picking
+
+
+def _add_move(env: Env, picking_id: int, product_id: int, quantity: float,
+              link: StockLink) -> int:
+    """A confirmed move of ``quantity`` in a transfer, for an order line; its id."""
+    picking = env.db["stock.picking"].rows[picking_id]
+    name = env.display_name("product.product", product_id)
+    now = now_string()
+    return env.db["stock.move"].insert(env.rules.defaults(env, "stock.move", {}) | {
+        "product_id": product_id, "product_uom_qty": quantity, "product_uom": 1,
+        "quantity": 0.0, "state": "confirmed", "location_id": picking["location_id"],
+        "location_dest_id": picking["location_dest_id"], "picking_id": picking_id,
+        "picking_type_id": picking["picking_type_id"], "origin": picking.get("origin"),
+        "partner_id": picking.get("partner_id"), "name": name, "display_name": name,
+        "date": now, "company_id": 1, link.field: link.line_id, "create_date": now,
+        "write_date": now, "create_uid": env.uid, "write_uid": env.uid})
+
+
+def follow_line(env: Env, link: StockLink, product_id: int, quantity: float,
+                open_picking: int | None, new_picking: Callable[[], int]) -> None:
+    """Keep an order line's moves at its quantity once the order is confirmed (a line
+    added or changed later): the open move grows or shrinks, or a move is added to the
+    order's open transfer (``open_picking``), or to a new one (``new_picking``)."""
+    moves = env.db["stock.move"]
+    own = [moves.rows[m] for m in sorted(moves.index(link.field)  # type: ignore[union-attr]
+                                         .get(link.line_id, ()))]
+    done = sum(float(m.get("quantity") or 0.0) for m in own if m.get("state") == "done")
+    wanted = quantity - done
+    waiting = [m for m in own if m.get("state") not in ("done", "cancel")]
+    if waiting:
+        move = waiting[0]
+        _unreserve(env, [move["id"]])
+        if wanted <= 0:
+            moves.update(move["id"], {"state": "cancel", "quantity": 0.0})
+            _picking_states(env, [move.get("picking_id")])
+            return
+        moves.update(move["id"], {"product_uom_qty": wanted, "quantity": 0.0,
+                                  "state": "confirmed"})
+        _reserve(env, [move["id"]])
+        return
+    if wanted <= 0:
+        return
+    picking = open_picking if open_picking is not None else new_picking()
+    _reserve(env, [_add_move(env, picking, product_id, wanted, link)])
 
 
 def _move_quantity(env: Env, move: Record) -> None:
@@ -212,6 +266,8 @@ def _move_quantity(env: Env, move: Record) -> None:
     they reserved first), or below zero at an outside one; into the destination's."""
     left = float(move.get("quantity") or 0.0)
     quants = env.db["stock.quant"]
+    if not _storable(env, move["product_id"]):
+        return  # no quants for what is not tracked
     if _is_internal(env, move["location_id"]):
         for quant in _quants(env, move["product_id"], _internal_under(env, move["location_id"])):
             held = float(quant.get("quantity") or 0.0)
@@ -350,6 +406,16 @@ class QuantRules(ModelRules):
         return {"in_date": now_string(), "company_id": 1, "quantity": 0.0,
                 "reserved_quantity": 0.0, "inventory_quantity": 0.0,
                 "inventory_diff_quantity": 0.0, "inventory_quantity_set": False}
+
+    def before_unlink(self, env: Env, ids: Sequence[int]) -> None:
+        """No group may delete quants (their quantities come from moves).
+
+        Raises:
+            AccessError: with Odoo's message.
+        """
+        raise AccessError("You are not allowed to delete 'Quants' (stock.quant) records.\n\n"
+                          "No group currently allows this operation.\n\n"
+                          "Contact your administrator to request access if necessary.")
 
     def check(self, env: Env, ids: Sequence[int]) -> None:
         """Only storable products have quants.

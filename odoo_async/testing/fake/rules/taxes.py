@@ -8,19 +8,33 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Final
 
-from odoo_async.testing.fake.rules.base import money
+from odoo_async.testing.fake.rules.base import ModelRules, money
 from odoo_async.testing.fake.store import Record
 
 if TYPE_CHECKING:
     from odoo_async.testing.fake.orm import Env
 
-__all__ = ["PURCHASE_TAXES", "SALE_TAXES", "base_amount", "document_tax", "line_tax",
+__all__ = ["PURCHASE_TAXES", "SALE_TAXES", "TaxRules", "base_amount", "document_tax", "line_tax",
            "taxes_for_company"]
 
+COMPANY_COUNTRY: Final = 233
+"""The main company's country (United States)."""
+DEFAULT_TAX_GROUP: Final = 1
+"""The first tax group of that country ("Tax 15%")."""
 SALE_TAXES: Final = (1, 17)
 """Each company's default sales tax (15% and 5.75%): what a new product gets."""
 PURCHASE_TAXES: Final = (2, 40)
 """Each company's default purchase tax."""
+
+
+class TaxRules(ModelRules):
+    """account.tax: a sales percentage of the main company, in its country's first group."""
+
+    def defaults(self, env: Env, given: Record) -> Record:
+        """What Odoo 19 gives a new tax (``default_get``, then its computed group)."""
+        return {"sequence": 1, "company_id": 1, "amount_type": "percent",
+                "type_tax_use": "sale", "amount": 0.0, "country_id": COMPANY_COUNTRY,
+                "tax_group_id": DEFAULT_TAX_GROUP, "price_include": False}
 
 
 def taxes_for_company(env: Env, tax_ids: Iterable[Any], company_id: int = 1) -> list[int]:
@@ -46,8 +60,8 @@ def base_amount(line: Record, quantity_field: str) -> float:
 
 
 def line_tax(env: Env, tax_ids: Iterable[int], base: float) -> float:
-    """The taxes of one line on its unrounded ``base``."""
-    return money(sum(_rate(env, t) * base for t in tax_ids))
+    """The taxes of one line on its unrounded ``base``, each rounded on its own."""
+    return money(sum(money(_rate(env, t) * base) for t in tax_ids))
 
 
 def document_tax(env: Env, lines: Iterable[Record], quantity_field: str) -> float:
