@@ -17,6 +17,7 @@ from odoo_async.orm import loader
 from odoo_async.orm.cache import MISSING, RecordStore
 from odoo_async.resilience import CircuitBreaker, ManualClock, RateLimit
 from odoo_async.resilience.breaker import BreakerState
+from odoo_async.secret import Secret
 from odoo_async.testing import FakeOdoo, MockCall, MockTransport
 from odoo_async.values import format_date
 from tests.conftest import API_KEY
@@ -57,6 +58,12 @@ def test_bodies_are_compact_utf8_with_either_encoder(monkeypatch: pytest.MonkeyP
     assert _json.loads(encoded) == {"name": "Café", "ids": [1, 2], "nested": {"a": None}}
     with pytest.raises(ValueError, match=r"\w"):
         _json.loads(b'{"broken": ')
+    # A secret is written as its value, and only there. (NaN never gets here: to_wire
+    # refuses it first; the json encoder refuses it too, orjson would write null.)
+    assert _json.dumps({"key": Secret("k3y")}) == b'{"key":"k3y"}'
+    if backend == "json":
+        with pytest.raises(ValueError, match="JSON compliant"):
+            _json.dumps({"x": float("nan")})
 
 
 async def test_filtered_applies_its_predicate_and_paths(fake_odoo: FakeOdoo) -> None:
