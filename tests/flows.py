@@ -421,6 +421,9 @@ async def changes_after_confirmation(odoo: Client, tag: str) -> Observations:
         fields=["product_uom_qty", "quantity", "state"], order="id")
     seen["remove a confirmed line"] = await _refusal(odoo, "sale.order.line", "unlink",
                                                      ids=[first["id"]])
+    seen["found by a field that is not stored"] = await odoo.call(
+        "stock.picking", "search_count", domain=[("id", "=", delivery),
+                                                 ("picking_type_code", "=", "outgoing")])
     seen["deliver"] = await odoo.call("stock.picking", "button_validate", ids=[delivery],
                                       context={"skip_sms": True})
     seen["delivered"] = await _one(odoo, "sale.order", order, ["delivery_status"])

@@ -250,6 +250,7 @@ async def test_changes_after_confirmation_and_payments_of_several_invoices(odoo:
         (2.0, "assigned"), (3.0, "assigned"), (2.0, "assigned")]
     assert seen["remove a confirmed line"].startswith(
         "UserError: Once a sales order is confirmed, you can't remove one of its lines")
+    assert seen["found by a field that is not stored"] == 1  # the fake once found none
     assert (seen["deliver"], seen["delivered"]["delivery_status"]) == (True, "full")
     section, product, note = seen["mixed lines"]
     assert (section["product_uom_qty"], section["invoice_status"]) == (0.0, "invoiced")

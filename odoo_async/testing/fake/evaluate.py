@@ -113,9 +113,18 @@ def parse_order(model: ModelDef, order: str | None) -> list[tuple[str, bool, boo
 class Searcher:
     """Evaluates domains and sorts records of one database."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database,
+                 computed: Callable[[ModelDef, Record, FieldDef], Any] | None = None) -> None:
         self.db = db
+        self._computed = computed
         self._in_sets: dict[int, tuple[frozenset[Any], bool]] = {}
+
+    def value(self, model: ModelDef, row: Record, field: FieldDef) -> Any:
+        """A field's value for matching: stored, or computed when the fake can (a
+        non-stored field such as ``picking_type_code``)."""
+        if field.store or field.name in row or self._computed is None:
+            return row.get(field.name, False)
+        return self._computed(model, row, field)
 
     def model(self, name: str) -> ModelDef:
         """The definition of ``name``."""
@@ -169,7 +178,7 @@ class Searcher:
                     return [rid for rid in dict.fromkeys(wanted) if rid in table.rows]
                 continue
             field = model.fields.get(cond.field)
-            if field is None or field.type not in _HASHED:
+            if field is None or field.type not in _HASHED or not field.store:
                 continue
             values = cond.value if isinstance(cond.value, (list, tuple)) else (cond.value,)
             if any(v is False or v is None or isinstance(v, (list, dict)) for v in values):
@@ -223,8 +232,8 @@ class Searcher:
         if (operator == "in" and isinstance(cond.value, (list, tuple)) and len(cond.value) > 8
                 and (field.type in _HASHED or (field.type == "integer" and all(
                     isinstance(v, int) and not isinstance(v, bool) for v in cond.value)))):
-            return self._in_set(cond, row.get(field.name, False))
-        return _compare(field, row.get(field.name, False), operator, cond.value)
+            return self._in_set(cond, self.value(model, row, field))
+        return _compare(field, self.value(model, row, field), operator, cond.value)
 
     def _in_set(self, cond: DomainCondition, value: Any) -> bool:
         """``field in [many values]`` on a text field: one set lookup per row (the set is

@@ -48,7 +48,8 @@ class Env:
         self.user = user
         self.uid = user.uid
         self.context: dict[str, Any] = dict(context or {})
-        self.searcher = Searcher(db)
+        self.searcher = Searcher(db, lambda definition, row, field: rules.computed(
+            self, definition.name, row, field))
         self.changes: list[tuple[str, str, list[int]]] = [] if changes is None else changes
         """Every ``("create" | "write", model, ids)`` made through this environment (and
         those derived from it), in order: what triggers automation rules."""
