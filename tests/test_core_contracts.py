@@ -264,3 +264,39 @@ async def test_the_rate_limit_defaults_to_no_burst() -> None:
     for rate in (True, 0, -1.0, "2"):
         with pytest.raises(ValueError, match="RateLimit rate must be a positive number"):
             RateLimit(rate)  # type: ignore[arg-type]
+
+
+# -- errors from Odoo's error objects ------------------------------------------------------
+
+
+def test_an_unknown_odoo_exception_is_a_user_error_only_on_a_422() -> None:
+    object_ = {"name": "odoo.exceptions.SomethingNew", "message": "new"}
+    assert type(errors.error_from_odoo(object_, status=422)) is errors.UserError
+    assert type(errors.error_from_odoo(object_, status=500)) is errors.InternalServerError
+
+
+def test_malformed_parts_of_an_error_object_are_replaced_by_empty_ones() -> None:
+    error = errors.error_from_odoo({"name": "odoo.exceptions.UserError", "message": "m",
+                                    "arguments": "not a list", "context": ["not", "a map"],
+                                    "debug": 42}, status=422)
+    assert (error.arguments, error.context, error.debug) == ([], {}, "")
+    kept = errors.error_from_odoo({"name": "odoo.exceptions.UserError", "message": "m",
+                                   "arguments": ["m"], "context": {"lang": "fr_FR"},
+                                   "debug": "Traceback"}, status=422)
+    assert (kept.arguments, kept.context, kept.debug) == (["m"], {"lang": "fr_FR"},
+                                                          "Traceback")
+
+
+def test_an_error_answer_keeps_its_status_and_media_type_parameters_are_ignored() -> None:
+    body = b'{"name": "odoo.exceptions.AccessError", "message": "no", "arguments": ["no"]}'
+    error = errors.error_from_response(
+        403, {"Content-Type": "application/json; charset=utf-8; profile=x"}, body)
+    assert (type(error), error.status, error.message) == (errors.AccessError, 403, "no")
+    empty = errors.error_from_response(500, {"Content-Type": "application/json"}, b"")
+    assert type(empty) is errors.InternalServerError
+
+
+def test_field_not_loaded_error_names_the_model_and_field() -> None:
+    error = errors.FieldNotLoadedError("res.partner", "email")
+    assert (error.model, error.field) == ("res.partner", "email")
+    assert "await records.fetch('email')" in str(error)
