@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from odoo_async import Command, errors
+from odoo_async import Command, Domain, errors
 from odoo_async.config import ConnectionLimits
 from odoo_async.errors import excerpt, is_pool_full_page
 from odoo_async.resilience.clock import ManualClock
@@ -300,3 +300,25 @@ def test_field_not_loaded_error_names_the_model_and_field() -> None:
     error = errors.FieldNotLoadedError("res.partner", "email")
     assert (error.model, error.field) == ("res.partner", "email")
     assert "await records.fetch('email')" in str(error)
+
+
+# -- domains ------------------------------------------------------------------------------
+
+
+def test_set_values_are_sent_sorted_and_recordsets_as_their_ids() -> None:
+    assert Domain("id", "in", {3, 1, 2}).to_list() == [["id", "in", [1, 2, 3]]]
+    assert Domain("partner_id", "in", _Records(4, 5)).to_list() == [
+        ["partner_id", "in", [4, 5]]]
+    assert Domain("id", "in", {3, 1}) == Domain("id", "in", [1, 3])
+
+
+def test_a_bad_domain_item_is_quoted_whole_up_to_80_characters() -> None:
+    exactly = ("a" * 75,)  # repr: ('aaa...',) is 80 characters
+    assert len(repr(exactly)) == 80
+    with pytest.raises(ValueError, match="has 1 elements") as error:
+        Domain([exactly])
+    assert f"domain item 0: {exactly!r} has 1 elements" in str(error.value)
+    longer = ("a" * 76,)
+    with pytest.raises(ValueError, match="has 1 elements") as error:
+        Domain([longer])
+    assert f"domain item 0: {repr(longer)[:77]}... has 1 elements" in str(error.value)
