@@ -318,6 +318,12 @@ async def test_fatal_errors_stop_the_operation_with_a_report(fake_odoo: FakeOdoo
     assert report.created == 0
     assert report.failed + report.skipped == report.rows
     assert isinstance(caught.value.__cause__, errors.NotFoundError)
+    # Every row not applied says why: the sent ones failed, the others were not sent.
+    for row in report:
+        assert (row.error or "").startswith(
+            "the operation stopped on UnknownMethodError: The method 'res.partner.create'"
+            if row.status is RowStatus.FAILED else
+            "the operation stopped before this row was sent (The method "), row
 
 
 async def test_the_deadline_stops_sending_and_reports(fake_odoo: FakeOdoo) -> None:

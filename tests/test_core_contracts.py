@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 
 from odoo_async import Command, Domain, errors
+from odoo_async.bulk.report import BulkError, BulkReport, RowResult, RowStatus
 from odoo_async.config import ConnectionLimits
 from odoo_async.errors import excerpt, is_pool_full_page
 from odoo_async.resilience.clock import ManualClock
@@ -322,3 +323,32 @@ def test_a_bad_domain_item_is_quoted_whole_up_to_80_characters() -> None:
     with pytest.raises(ValueError, match="has 1 elements") as error:
         Domain([longer])
     assert f"domain item 0: {repr(longer)[:77]}... has 1 elements" in str(error.value)
+
+
+# -- bulk reports -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [RowStatus.FAILED, RowStatus.SKIPPED,
+                                    RowStatus.OUTCOME_UNKNOWN])
+def test_check_raises_for_any_row_not_applied(status: RowStatus) -> None:
+    report = BulkReport("upsert", "res.partner")
+    report.record(RowResult(0, "A", RowStatus.CREATED, id=1))
+    report.record(RowResult(1, "B", status, error="why"))
+    with pytest.raises(BulkError, match=rf"row 1 \({status.value}\): why$"):
+        report.check()
+    clean = BulkReport("upsert", "res.partner")
+    clean.record(RowResult(0, "A", RowStatus.CREATED, id=1))
+    assert clean.check() is clean
+
+
+def test_a_bulk_error_names_the_first_three_failures() -> None:
+    report = BulkReport("write", "res.partner")
+    for index in range(5):
+        report.record(RowResult(index, None, RowStatus.FAILED, error=f"e{index}"))
+    message = str(BulkError(report))
+    assert message.endswith(": row 0 (failed): e0; row 1 (failed): e1; row 2 (failed): e2;"
+                            " and 2 more")
+    three = BulkReport("write", "res.partner")
+    for index in range(3):
+        three.record(RowResult(index, None, RowStatus.FAILED, error=f"e{index}"))
+    assert str(BulkError(three)).endswith("row 2 (failed): e2")
