@@ -205,3 +205,26 @@ async def test_health_is_counted_per_call_not_per_attempt(faulty: FakeOdoo) -> N
         with pytest.raises(errors.CircuitOpenError):
             await odoo.call("res.partner", "search_count", domain=[])
     assert faulty.faults.received["res.partner/search_count"] == 10
+
+
+def test_an_open_breaker_says_when_it_probes_and_a_closed_one_starts_counting_again(
+) -> None:
+    """Mutants the suite let live: the wait given by the open breaker, and the failure
+    count a closing breaker clears."""
+    clock = ManualClock()
+    breaker = CircuitBreaker(failure_threshold=2, window=100.0, recovery_time=5.0,
+                             clock=clock)
+    fail(breaker, HEALTH[0])
+    fail(breaker, HEALTH[0])
+    clock.tick(4.5)
+    with pytest.raises(errors.CircuitOpenError) as refused, breaker.guard():
+        pass
+    assert refused.value.retry_after == pytest.approx(0.5)
+    assert str(refused.value).endswith("next probe in 0.5 s")
+    clock.tick(1.0)
+    succeed(breaker)  # the probe closes it
+    assert breaker.state is BreakerState.CLOSED
+    fail(breaker, HEALTH[0])  # one failure after closing: below the threshold again
+    assert breaker.state is BreakerState.CLOSED
+    fail(breaker, HEALTH[0])
+    assert breaker.state is BreakerState.OPEN
