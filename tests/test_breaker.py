@@ -209,8 +209,8 @@ async def test_health_is_counted_per_call_not_per_attempt(faulty: FakeOdoo) -> N
 
 def test_an_open_breaker_says_when_it_probes_and_a_closed_one_starts_counting_again(
 ) -> None:
-    """Mutants the suite let live: the wait given by the open breaker, and the failure
-    count a closing breaker clears."""
+    """The wait an open breaker gives (a mutant the suite let live), and a breaker that
+    closes counting failures from zero."""
     clock = ManualClock()
     breaker = CircuitBreaker(failure_threshold=2, window=100.0, recovery_time=5.0,
                              clock=clock)
