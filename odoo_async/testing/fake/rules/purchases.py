@@ -112,7 +112,7 @@ class PurchaseOrderLineRules(ModelRules):
                                  if pickings.rows.get(p, {}).get("state")
                                  not in (None, "done", "cancel")), None)
 
-            def receipt(order: Record = order) -> int:
+            def _receipt(order: Record = order) -> int:
                 picking = create_transfer(env, RECEIPT_TYPE, str(order.get("name")),
                                           order.get("partner_id"), [])
                 env.db["purchase.order"].update(order["id"], {"picking_ids": [
@@ -120,7 +120,7 @@ class PurchaseOrderLineRules(ModelRules):
                 return picking
 
             follow_line(env, StockLink("purchase_line_id", line_id), line["product_id"],
-                        float(line.get("product_qty") or 0.0), open_picking, receipt)
+                        float(line.get("product_qty") or 0.0), open_picking, _receipt)
             env.rules.recompute(env, "purchase.order", [order["id"]])
 
     def defaults(self, env: Env, given: Record) -> Record:
