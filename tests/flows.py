@@ -24,7 +24,8 @@ SO = ["name", "state", "invoice_status", "invoice_ids", "invoice_count", "amount
       "amount_total", "picking_ids", "delivery_status"]
 SOL = ["product_uom_qty", "qty_delivered", "qty_invoiced", "qty_to_invoice", "invoice_status",
        "price_subtotal"]
-MOVE = ["name", "state", "move_type", "payment_state", "amount_untaxed", "amount_total",
+MOVE = ["name", "display_name", "state", "move_type", "payment_state", "amount_untaxed",
+        "amount_total",
         "amount_residual", "partner_id", "invoice_origin", "journal_id", "invoice_date",
         "invoice_line_ids"]
 PICKING = ["name", "state", "picking_type_id", "location_id", "location_dest_id", "origin",

@@ -7,6 +7,7 @@ dates it today; registering a payment of the whole residual marks it paid.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
@@ -63,6 +64,24 @@ def _paid(env: Env, move_id: int) -> float:
                if move_id in (p.get("reconciled_invoice_ids") or []))
 
 
+DRAFT_LABELS: Final = {
+    "out_invoice": "Draft Invoice", "out_refund": "Draft Credit Note",
+    "in_invoice": "Draft Bill", "in_refund": "Draft Vendor Credit Note",
+    "out_receipt": "Draft Sales Receipt", "in_receipt": "Draft Purchase Receipt",
+    "entry": "Draft Entry"}
+
+
+def _display_name(row: Record) -> str:
+    """Odoo 19's ``_get_move_display_name(show_ref=True)``: the name (a label for a
+    draft), then the reference in parentheses."""
+    name = DRAFT_LABELS.get(str(row.get("move_type")), "") if row.get("state") == "draft" \
+        else ""
+    if row.get("name") and row.get("name") != "/":
+        name = f"{name} {row['name']}".strip()
+    ref = row.get("ref")
+    return name + (f" ({textwrap.shorten(str(ref), width=50)})" if ref else "")
+
+
 class MoveRules(ModelRules):
     """account.move: amounts from the product lines, the payment state from payments."""
 
@@ -89,11 +108,9 @@ class MoveRules(ModelRules):
             payment_state = "partial"
         else:
             payment_state = "not_paid"
-        name = row.get("name") or (f"Draft Invoice (* {row['id']})"
-                                   if row.get("move_type") == "out_invoice" else "/")
         return {"amount_untaxed": untaxed, "amount_tax": tax, "amount_total": total,
                 "amount_residual": residual, "payment_state": payment_state,
-                "display_name": name}
+                "display_name": _display_name(row)}
 
 
     def dependents(self, env: Env, ids: Sequence[int]) -> list[tuple[str, list[int]]]:
