@@ -29,7 +29,7 @@ MOVE = ["name", "display_name", "state", "move_type", "payment_state", "amount_u
         "amount_residual", "partner_id", "invoice_origin", "journal_id", "invoice_date",
         "invoice_line_ids"]
 PICKING = ["name", "state", "picking_type_id", "location_id", "location_dest_id", "origin",
-           "partner_id", "move_ids", "picking_type_code"]
+           "partner_id", "move_ids", "picking_type_code", "priority"]
 STOCK_MOVE = ["product_id", "product_uom_qty", "quantity", "state"]
 PO = ["name", "state", "amount_total", "picking_ids", "incoming_picking_count",
       "receipt_status", "invoice_status"]

@@ -208,7 +208,7 @@ def create_transfer(env: Env, picking_type_id: int, origin: str, partner_id: Any
         "name": next_name(env, prefix), "picking_type_id": picking_type_id,
         "location_id": source, "location_dest_id": destination, "origin": origin,
         "partner_id": partner_id, "state": "confirmed", "scheduled_date": now,
-        "move_type": "direct", "company_id": 1, "create_date": now, "write_date": now,
+        "move_type": "direct", "priority": "0", "company_id": 1, "create_date": now, "write_date": now,
         "create_uid": env.uid, "write_uid": env.uid, **(extra or {})})
     env.db["stock.picking"].update(picking, {"display_name": env.db["stock.picking"]
                                              .rows[picking]["name"]})
@@ -229,7 +229,7 @@ def _add_move(env: Env, picking_id: int, product_id: int, quantity: float,
         "location_dest_id": picking["location_dest_id"], "picking_id": picking_id,
         "picking_type_id": picking["picking_type_id"], "origin": picking.get("origin"),
         "partner_id": picking.get("partner_id"), "name": name, "display_name": name,
-        "date": now, "company_id": 1, link.field: link.line_id, "create_date": now,
+        "date": now, "company_id": 1, "priority": "0", link.field: link.line_id, "create_date": now,
         "write_date": now, "create_uid": env.uid, "write_uid": env.uid})
 
 
