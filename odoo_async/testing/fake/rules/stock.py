@@ -208,8 +208,8 @@ def create_transfer(env: Env, picking_type_id: int, origin: str, partner_id: Any
         "name": next_name(env, prefix), "picking_type_id": picking_type_id,
         "location_id": source, "location_dest_id": destination, "origin": origin,
         "partner_id": partner_id, "state": "confirmed", "scheduled_date": now,
-        "move_type": "direct", "priority": "0", "company_id": 1, "create_date": now, "write_date": now,
-        "create_uid": env.uid, "write_uid": env.uid, **(extra or {})})
+        "move_type": "direct", "priority": "0", "company_id": 1, "create_date": now,
+        "write_date": now, "create_uid": env.uid, "write_uid": env.uid, **(extra or {})})
     env.db["stock.picking"].update(picking, {"display_name": env.db["stock.picking"]
                                              .rows[picking]["name"]})
     _reserve(env, [_add_move(env, picking, product_id, quantity, link)
