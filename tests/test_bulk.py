@@ -534,6 +534,13 @@ async def test_upsert_by_external_id(fake_odoo: FakeOdoo) -> None:
                                       key="id")
         assert lost.created == 1
         assert fake_odoo.executed["res.partner/load"] == 3  # the lost one ran once
+        # load() names the refused row by its position, the first one included.
+        refused = await odoo.bulk.upsert("res.partner", [
+            {"id": "shop.nameless", "name": ""}, {"id": "shop.named_1", "name": "N1"},
+            {"id": "shop.named_2", "name": "N2"}], key="id")
+        assert [(r.status, r.error) for r in refused] == [
+            (RowStatus.FAILED, "Contacts require a name"), (RowStatus.CREATED, None),
+            (RowStatus.CREATED, None)]
         # The module is what comes before the first dot: the name may hold dots.
         dotted = [{"id": "shop.eu.customer.7", "name": "Dotted"}]
         assert (await odoo.bulk.upsert("res.partner", dotted, key="id")).created == 1
