@@ -49,8 +49,8 @@ MUTATION_GROUPS = {
     "orm-records": ("orm.recordset", "orm.query", "orm.model", "orm.spec", "orm.fetchplan",
                     "orm.methods"),
     "bulk-api": ("bulk.api",),
-    "bulk-engine": ("bulk.engine", "bulk.plan", "bulk.compare", "bulk.concurrency",
-                    "bulk.loadformat", "bulk.report"),
+    "bulk-engine": ("bulk.engine", "bulk.concurrency"),
+    "bulk-rows": ("bulk.plan", "bulk.compare", "bulk.loadformat", "bulk.report"),
 }
 
 
@@ -68,7 +68,8 @@ def mutation(session: nox.Session) -> None:
     """Mutation testing of the core modules with mutmut (slow: not in CI).
 
     ``nox -s mutation -- pure`` runs one group of modules (``MUTATION_GROUPS``: pure,
-    values, transport, resilience, orm-loading, orm-records, bulk-api, bulk-engine),
+    values, transport, resilience, orm-loading, orm-records, bulk-api, bulk-engine,
+    bulk-rows),
     each sized for under 30 minutes on 2 cores; mutant name patterns work too
     (``nox -s mutation -- "odoo_async.bulk.plan.*"``); no argument runs them all (about
     8,900 mutants: hours). The surviving mutants are written to ``mutation/survivors.txt``
