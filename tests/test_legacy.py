@@ -331,3 +331,35 @@ async def test_xmlrpc_refuses_control_characters_before_sending(fake_odoo: FakeO
     async with _client(fake_odoo, "xmlrpc") as odoo:
         with pytest.raises(ValueError, match="control character"):
             await odoo.call("res.partner", "search", domain=[("name", "=", "a\x01b")])
+
+
+async def test_a_jsonrpc_call_is_the_envelope_odoo_reads() -> None:
+    """What JsonRpcTransport sends, byte for byte in structure: JSON-RPC 2.0, ``call``,
+    ``execute_kw`` with the database, uid, key, model, method, positional and keyword
+    arguments; JSON headers. (Mutants of the envelope lived: the fake reads it leniently.)"""
+    seen: list[tuple[dict[str, str], Any]] = []
+
+    async def jsonrpc(request: web.Request) -> web.Response:
+        body = await request.json()
+        seen.append((dict(request.headers), body))
+        service, method = body["params"]["service"], body["params"]["method"]
+        if (service, method) == ("common", "authenticate"):
+            return web.json_response({"jsonrpc": "2.0", "id": body["id"], "result": 7})
+        return web.json_response({"jsonrpc": "2.0", "id": body["id"], "result": [1]})
+
+    app = web.Application()
+    app.router.add_post("/jsonrpc", jsonrpc)
+    async with serving(app) as url, Client(url, "k" * 40, "db1", protocol="jsonrpc",
+                                           login="bot") as odoo:
+        assert await odoo.call("res.partner", "search", domain=[("id", "=", 1)],
+                               limit=1) == [1]
+    (auth_headers, auth), (headers, call) = seen
+    assert auth == {"jsonrpc": "2.0", "method": "call", "id": auth["id"], "params": {
+        "service": "common", "method": "authenticate", "args": ["db1", "bot", "k" * 40, {}]}}
+    assert call == {"jsonrpc": "2.0", "method": "call", "id": call["id"], "params": {
+        "service": "object", "method": "execute_kw",
+        "args": ["db1", 7, "k" * 40, "res.partner", "search", [],
+                 {"domain": [["id", "=", 1]], "limit": 1}]}}
+    for sent in (auth_headers, headers):
+        assert sent["Content-Type"] == "application/json"
+        assert sent["Accept"] == "application/json"
