@@ -11,13 +11,14 @@ from typing import Any
 import aiohttp
 import pytest
 
-from odoo_async import Command, Domain, errors
+from odoo_async import Client, Command, Domain, errors
 from odoo_async.bulk.report import BulkError, BulkReport, RowResult, RowStatus
 from odoo_async.config import ConnectionLimits
 from odoo_async.errors import excerpt, is_pool_full_page
 from odoo_async.resilience.clock import ManualClock
 from odoo_async.resilience.ratelimit import RateLimit
 from odoo_async.secret import Secret
+from odoo_async.testing import FakeOdoo
 from odoo_async.transport.http import RequestHeaders, _transport_error
 from odoo_async.values import format_date, format_datetime, parse_date, parse_datetime, to_odoo
 
@@ -352,3 +353,26 @@ def test_a_bulk_error_names_the_first_three_failures() -> None:
     for index in range(3):
         three.record(RowResult(index, None, RowStatus.FAILED, error=f"e{index}"))
     assert str(BulkError(three)).endswith("row 2 (failed): e2")
+
+
+# -- the documentation endpoint ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["../index.json", "res.partner", "res.partner.json.bak",
+                                  ".json", "res..partner.json", "res.part ner.json",
+                                  "res/partner.json", "index.jsonx", "res.partner..json"])
+async def test_only_documentation_names_reach_the_url(name: str) -> None:
+    async with FakeOdoo() as fake, Client(fake.url, fake.api_key) as odoo:
+        before = sum(fake.executed.values())
+        with pytest.raises(ValueError, match=r"^not an API documentation name: "):
+            await odoo.transport.document(name)
+        assert sum(fake.executed.values()) == before
+
+
+async def test_documentation_names_that_pass() -> None:
+    async with FakeOdoo() as fake, Client(fake.url, fake.api_key) as odoo:
+        status, tag, index = await odoo.transport.document("index.json")
+        assert (status, isinstance(index, dict)) == (200, True)
+        status, _, model = await odoo.transport.document("res.partner.json")
+        assert (status, model["model"]) == (200, "res.partner")
+        assert await odoo.transport.document("index.json", tag) == (304, tag, None)
