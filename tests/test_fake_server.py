@@ -12,12 +12,12 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 from odoo_async import Client, Command, F, errors
 from odoo_async.testing import Call, Env, FakeOdoo, exceptions
 from odoo_async.testing.__main__ import build_parser, serve
 from odoo_async.testing.fake.schema import load_records
+from tests.support.local import serving
 
 
 @pytest.fixture
@@ -343,24 +343,23 @@ async def test_sale_order_flow_and_invoicing(admin: Client) -> None:
 # -- webhooks -----------------------------------------------------------------------------
 
 
-async def test_outgoing_webhook(fake_odoo: FakeOdoo, admin: Client) -> None:
-    received: list[tuple[dict[str, str], Any]] = []
-
-    async def receiver(request: web.Request) -> web.Response:
+def _receiver(received: list[tuple[dict[str, str], Any]]) -> web.Application:
+    """An app that keeps the headers and body of every POST to ``/hook``."""
+    async def receive(request: web.Request) -> web.Response:
         received.append((dict(request.headers), await request.json()))
         return web.json_response({})
 
     app = web.Application()
-    app.router.add_post("/hook", receiver)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    try:
-        fake_odoo.add_outgoing_webhook("res.partner", str(server.make_url("/hook")),
-                                       fields=["name", "email"])
+    app.router.add_post("/hook", receive)
+    return app
+
+
+async def test_outgoing_webhook(fake_odoo: FakeOdoo, admin: Client) -> None:
+    received: list[tuple[dict[str, str], Any]] = []
+    async with serving(_receiver(received)) as url:
+        fake_odoo.add_outgoing_webhook("res.partner", url + "/hook", fields=["name", "email"])
         [new] = await admin.call("res.partner", "create", vals_list=[{"name": "Hooked"}])
         await admin.call("res.partner", "write", ids=[new], vals={"email": "h@example.com"})
-    finally:
-        await server.close()
     assert [body for _, body in received] == [
         {"_action": "Send Webhook Notification(#1)", "_id": new, "_model": "res.partner",
          "id": new, "name": "Hooked", "email": False},
@@ -399,29 +398,19 @@ async def test_records_an_incoming_webhook_creates_trigger_outgoing_ones(
         fake_odoo: FakeOdoo) -> None:
     """As in Odoo, where the incoming rule's records go through create() like any other
     (the kit's rules: tests/test_webhooks_real.py); the fake once sent nothing."""
-    received: list[Any] = []
-
-    async def receiver(request: web.Request) -> web.Response:
-        received.append(await request.json())
-        return web.json_response({})
+    received: list[tuple[dict[str, str], Any]] = []
 
     def handler(env: Env, payload: dict[str, Any]) -> None:
         env.create("res.partner", [{"name": payload["name"], "ref": payload["ref"]}])
 
-    app = web.Application()
-    app.router.add_post("/hook", receiver)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    try:
-        fake_odoo.add_outgoing_webhook("res.partner", str(server.make_url("/hook")),
-                                       fields=["name", "ref"], on=["create"])
+    async with serving(_receiver(received)) as url:
+        fake_odoo.add_outgoing_webhook("res.partner", url + "/hook", fields=["name", "ref"],
+                                       on=["create"])
         path = fake_odoo.add_incoming_webhook(handler)
         async with aiohttp.ClientSession() as session, session.post(
                 fake_odoo.url + path, json={"ref": "WH-1", "name": "Chained"}) as answer:
             assert answer.status == 200
-    finally:
-        await server.close()
-    assert [(body["_model"], body["name"], body["ref"]) for body in received] == [
+    assert [(body["_model"], body["name"], body["ref"]) for _, body in received] == [
         ("res.partner", "Chained", "WH-1")]
 
 

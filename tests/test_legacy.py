@@ -5,15 +5,12 @@ the same classes, the key kept out of every error, and protocol="auto"."""
 from __future__ import annotations
 
 import logging
-import traceback
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
 
-import odoo_async
 from odoo_async import AutoTransport, Client, F, JsonRpcTransport
 from odoo_async.errors import (
     AccessError,
@@ -26,6 +23,7 @@ from odoo_async.errors import (
 )
 from odoo_async.testing import FakeOdoo
 from tests.support.local import serving
+from tests.support.tracebacks import shown
 
 PROTOCOLS = ("json2", "jsonrpc", "xmlrpc")
 
@@ -75,7 +73,7 @@ async def test_legacy_errors_map_to_the_json2_classes(protocol: str,
         async with _client(fake, protocol, key="0" * 40) as wrong:
             with pytest.raises(AuthenticationError) as refused:
                 await wrong.call("res.partner", "search_count", domain=[])
-            assert "0" * 40 not in _shown(refused.value)
+            assert "0" * 40 not in shown(refused.value)
         async with _client(fake, protocol, key=fake.bot_api_key, login="bot") as bot:
             with pytest.raises(AccessError, match="System Parameter"):
                 await bot.call("ir.config_parameter", "search_count", domain=[])
@@ -100,20 +98,6 @@ async def test_legacy_errors_map_to_the_json2_classes(protocol: str,
     assert fake.api_key not in caplog.text
 
 
-def _shown(error: BaseException) -> str:
-    """What the library's frames and the exception chain would show of ``error``."""
-    library = str(Path(odoo_async.__file__).parent)
-    shown = traceback.TracebackException.from_exception(error, capture_locals=True)
-    parts: list[str] = []
-    current: traceback.TracebackException | None = shown
-    while current is not None:
-        parts += [f"{frame.filename} {frame.locals}" for frame in current.stack
-                  if frame.filename.startswith(library)]
-        parts.append("".join(current.format_exception_only()))
-        current = current.__cause__ or current.__context__
-    return "\n".join(parts)
-
-
 @pytest.mark.parametrize("protocol", ["jsonrpc", "xmlrpc"])
 async def test_the_key_stays_out_of_a_failed_legacy_call(protocol: str) -> None:
     key = "f" * 40
@@ -121,7 +105,7 @@ async def test_the_key_stays_out_of_a_failed_legacy_call(protocol: str) -> None:
                       login="admin", retry=False) as odoo:
         with pytest.raises(ConnectError) as refused:
             await odoo.call("res.partner", "search", domain=[])
-    assert key not in _shown(refused.value)
+    assert key not in shown(refused.value)
 
 
 async def test_legacy_needs_a_login_and_finds_the_only_database() -> None:
@@ -293,7 +277,7 @@ async def test_a_key_echoed_by_the_server_is_redacted(echo_server: str, protocol
         with pytest.raises(InternalServerError) as echoed:
             await odoo.call("res.partner", "search", domain=[])
     assert "***" in str(echoed.value) + echoed.value.debug  # where it was echoed
-    assert key not in _shown(echoed.value)
+    assert key not in shown(echoed.value)
     assert key not in repr(echoed.value.arguments) + echoed.value.debug
 
 
@@ -304,7 +288,7 @@ async def test_xmlrpc_refuses_values_it_cannot_carry_before_sending(
         with pytest.raises(ValueError, match="cannot be sent over XML-RPC") as refused:
             await odoo.call("res.partner", "search", domain=[("id", "=", 2**40)])
         assert sum(fake_odoo.executed.values()) == before
-    assert fake_odoo.api_key not in _shown(refused.value)
+    assert fake_odoo.api_key not in shown(refused.value)
 
 
 async def test_concurrent_first_calls_ask_the_databases_once(fake_odoo: FakeOdoo) -> None:

@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import traceback
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -33,29 +32,13 @@ from odoo_async.webhooks import (
     WebhookRuleError,
 )
 from tests.support.local import serving
+from tests.support.tracebacks import shown
 
 TOKEN = "receiver-token-0123456789"
 SECRET = "6f1c3b0e-7d7a-4a44-9d55-0b9f3c2f8e11"
 
 
 # -- sending to Odoo's incoming webhooks ---------------------------------------------
-
-
-def _everything_shown(error: BaseException) -> str:
-    """What a traceback with the locals of every frame of the library would show of
-    ``error`` (the test's own frames hold the URL it built)."""
-    import odoo_async
-
-    library = str(Path(odoo_async.__file__).parent)
-    shown = traceback.TracebackException.from_exception(error, capture_locals=True)
-    parts = [str(error)]
-    current: traceback.TracebackException | None = shown
-    while current is not None:
-        parts += [f"{frame.filename} {frame.locals}" for frame in current.stack
-                  if frame.filename.startswith(library)]
-        parts.append("".join(current.format_exception_only()))
-        current = current.__cause__ or current.__context__
-    return "\n".join(parts)
 
 
 async def test_send_posts_json_and_maps_odoo_answers(fake_odoo: FakeOdoo,
@@ -83,7 +66,7 @@ async def test_send_posts_json_and_maps_odoo_answers(fake_odoo: FakeOdoo,
         with pytest.raises(WebhookNotFoundError, match="wrong or rotated") as missing:
             await wrong.send({"ref": "X"})
     for error in (rule.value, missing.value):
-        assert SECRET not in _everything_shown(error)
+        assert SECRET not in shown(error)
     assert SECRET not in caplog.text
 
 
@@ -96,7 +79,7 @@ async def test_send_retries_only_what_never_left() -> None:
         await hook.send({"ref": "X"})
     await hook.aclose()
     assert clock.sleeps == [0.5, 0.5]  # three attempts
-    assert SECRET not in _everything_shown(refused.value)
+    assert SECRET not in shown(refused.value)
 
 
 async def test_a_webhook_that_may_have_run_is_not_sent_again() -> None:
@@ -438,7 +421,7 @@ async def test_the_access_log_hides_a_token_on_an_unmatched_path(
 async def test_the_webhook_secret_stays_out_of_every_frame() -> None:
     with pytest.raises(ValueError, match="attempts") as refused:
         IncomingWebhook(f"https://odoo.example.com/web/hook/{SECRET}", attempts=0)
-    assert SECRET not in _everything_shown(refused.value)
+    assert SECRET not in shown(refused.value)
 
 
 @pytest.mark.parametrize("method", ["POST", "GET"])

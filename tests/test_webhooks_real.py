@@ -66,66 +66,66 @@ async def test_send_to_the_kits_incoming_webhook(odoo: Client) -> None:
         await _cleanup(odoo, prefix)
 
 
-async def test_the_kits_outgoing_webhook_reaches_the_receiver(odoo: Client,
-                                                              tmp_path: Path) -> None:
+class KitTarget:
+    """The partner events a receiver gets from the kit's outgoing rule."""
+
+    def __init__(self) -> None:
+        self.events: list[WebhookEvent] = []
+        self.arrived = asyncio.Event()
+
+    async def first(self) -> WebhookEvent:
+        """The one event received (the kit posts within seconds)."""
+        await asyncio.wait_for(self.arrived.wait(), 30)
+        [event] = self.events
+        return event
+
+
+@pytest.fixture
+async def kit_target(tmp_path: Path) -> AsyncIterator[KitTarget]:
+    """A receiver where the kit's outgoing rule posts (127.0.0.1:8765/odoo-hook)."""
     receiver = WebhookReceiver(tmp_path / "events.sqlite3", token="kit-hook-token")
-    seen: list[WebhookEvent] = []
-    arrived = asyncio.Event()
+    target = KitTarget()
 
     @receiver.on("res.partner")
     async def partner_created(event: WebhookEvent) -> None:
-        seen.append(event)
-        arrived.set()
+        target.events.append(event)
+        target.arrived.set()
 
     runner = web.AppRunner(receiver.app("/odoo-hook"))
     await runner.setup()
     try:
-        site = web.TCPSite(runner, "127.0.0.1", 8765)
-        await site.start()
+        await web.TCPSite(runner, "127.0.0.1", 8765).start()
     except OSError:
         await runner.cleanup()
         pytest.skip("port 8765 (the kit's webhook target) is busy")
+    try:
+        yield target
+    finally:
+        await runner.cleanup()
+
+
+async def test_the_kits_outgoing_webhook_reaches_the_receiver(
+        odoo: Client, kit_target: KitTarget) -> None:
     ref = f"WH-{unique_prefix()}"
     try:
         partner = await odoo["res.partner"].create({"name": "Posted Out", "ref": ref})
-        await asyncio.wait_for(arrived.wait(), 30)
-        [event] = seen
+        event = await kit_target.first()
         assert (event.model, event.record_id) == ("res.partner", partner.id)
         assert event.values["ref"] == ref
         assert event.values["name"] == "Posted Out"
     finally:
-        await runner.cleanup()
         await _cleanup(odoo, ref)
 
 
 async def test_a_partner_the_incoming_rule_creates_triggers_the_outgoing_rule(
-        odoo: Client, tmp_path: Path) -> None:
+        odoo: Client, kit_target: KitTarget) -> None:
     """Records made by an incoming webhook's rule go through create() like any other."""
-    receiver = WebhookReceiver(tmp_path / "events.sqlite3", token="kit-hook-token")
-    seen: list[WebhookEvent] = []
-    arrived = asyncio.Event()
-
-    @receiver.on("res.partner")
-    async def partner_created(event: WebhookEvent) -> None:
-        seen.append(event)
-        arrived.set()
-
-    runner = web.AppRunner(receiver.app("/odoo-hook"))
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, "127.0.0.1", 8765)
-        await site.start()
-    except OSError:
-        await runner.cleanup()
-        pytest.skip("port 8765 (the kit's webhook target) is busy")
     ref = f"WH-{unique_prefix()}"
     try:
         async with IncomingWebhook(_hook_url()) as hook:
             await hook.send({"ref": ref, "name": "Chained In"})
-        await asyncio.wait_for(arrived.wait(), 30)
-        [event] = seen
+        event = await kit_target.first()
         assert (event.model, event.values["ref"], event.values["name"]) == (
             "res.partner", ref, "Chained In")
     finally:
-        await runner.cleanup()
         await _cleanup(odoo, ref)

@@ -259,11 +259,7 @@ class Searcher:
         if field.relation not in self.db.tables:
             return []
         if field.type == "one2many" and field.relation and field.relation_field:
-            table = self.db[field.relation]
-            inverse = table.index(field.relation_field)
-            found = (sorted(inverse.get(row["id"], ())) if inverse is not None else
-                     [rid for rid, other in table.rows.items()
-                      if other.get(field.relation_field) == row["id"]])
+            found = self.db[field.relation].ids_where(field.relation_field, row["id"])
             return self.sort(field.relation, found, None)
         value = row.get(field.name) or []
         return list(value)

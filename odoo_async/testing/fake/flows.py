@@ -29,6 +29,7 @@ from odoo_async.testing.fake.rules.stock import (
     apply_inventory,
     cancel_pickings,
     create_transfer,
+    find_quant,
     is_goods,
     reserve_pickings,
     validate_pickings,
@@ -84,8 +85,7 @@ def _rows(env: Env, model: str, ids: Sequence[int]) -> list[dict[str, Any]]:
 
 def _order_lines(env: Env, model: str, order_id: int) -> list[dict[str, Any]]:
     table = env.db[model]
-    ids = table.index("order_id").get(order_id, ())  # type: ignore[union-attr]
-    return sorted((table.rows[i] for i in ids),
+    return sorted((table.rows[i] for i in table.ids_where("order_id", order_id)),
                   key=lambda line: (line.get("sequence") or 0, line["id"]))
 
 
@@ -124,9 +124,7 @@ def action_cancel(call: Call) -> bool:
                   if env.db["account.move"].rows.get(i, {}).get("state") == "draft"]
         if drafts:
             env.write("account.move", drafts, {"state": "cancel"})
-        pickings = sorted(env.db["stock.picking"].index("sale_id")  # type: ignore[union-attr]
-                          .get(order["id"], ()))
-        cancel_pickings(env, pickings)
+        cancel_pickings(env, env.db["stock.picking"].ids_where("sale_id", order["id"]))
     env.rules.recompute(env, call.model, call.ids)
     return True
 
@@ -192,7 +190,7 @@ def _invoice(env: Env, order_ids: list[int], todo: dict[int, list[dict[str, Any]
         "journal_id": 1, "currency_id": first.get("currency_id") or 1,
         "invoice_line_ids": commands}])
     moves = env.db["account.move.line"]
-    for invoice_line in sorted(moves.index("move_id").get(invoice, ())):  # type: ignore[union-attr]
+    for invoice_line in moves.ids_where("move_id", invoice):
         for line_id in moves.rows[invoice_line].get("sale_line_ids") or []:
             line = env.db["sale.order.line"].rows[line_id]
             env.db["sale.order.line"].update(line_id, {"invoice_lines": [
@@ -346,12 +344,9 @@ def create_quants(call: Call, vals_list: Any) -> list[int]:
     if not env.context.get("inventory_mode") or not isinstance(vals_list, list):
         return create(call, vals_list)
     ids = []
-    quants = env.db["stock.quant"]
     for vals in vals_list:
-        existing = next((rid for rid in sorted(quants.index("product_id")  # type: ignore[union-attr]
-                                               .get(vals.get("product_id"), ()))
-                         if quants.rows[rid].get("location_id") == vals.get("location_id")),
-                        None) if isinstance(vals, dict) else None
+        existing = find_quant(env, vals.get("product_id"), vals.get("location_id")) \
+            if isinstance(vals, dict) else None
         if existing is None:
             ids.extend(create(call, [vals]))
         else:

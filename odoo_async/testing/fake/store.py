@@ -59,6 +59,14 @@ class Table:
             except TypeError:  # the field now holds an unhashable value: drop its index
                 del self._indexes[field]
 
+    def ids_where(self, field: str, value: Any) -> list[int]:
+        """The ids of the records whose ``field`` holds ``value``, ascending (from the
+        field's index; a scan when its values cannot be indexed)."""
+        index = self.index(field)
+        if index is None:
+            return sorted(rid for rid, row in self.rows.items() if row.get(field) == value)
+        return sorted(index.get(value, ()))
+
     def __contains__(self, record_id: object) -> bool:
         return record_id in self.rows
 

@@ -18,6 +18,7 @@ from odoo_async.testing.fake.rules.base import (
     ModelRules,
     money,
     next_name,
+    parents,
     today,
 )
 from odoo_async.testing.fake.rules.taxes import base_amount, document_tax, line_tax
@@ -49,8 +50,7 @@ NEGATIVE_PAYMENT: Final = SQL_CONSTRAINT_PREFIX + "The payment amount cannot be 
 
 def _lines(env: Env, move_id: int) -> list[Record]:
     table = env.db["account.move.line"]
-    ids = table.index("move_id").get(move_id, ())  # type: ignore[union-attr]
-    return [table.rows[i] for i in sorted(ids)]
+    return [table.rows[i] for i in table.ids_where("move_id", move_id)]
 
 
 ALLOCATION_KEY: Final = "_allocation"
@@ -162,10 +162,7 @@ class MoveLineRules(ModelRules):
 
     def dependents(self, env: Env, ids: Sequence[int]) -> list[tuple[str, list[int]]]:
         """The entries of these lines (their totals)."""
-        table = env.db["account.move.line"]
-        moves = sorted({int(table.rows[i]["move_id"]) for i in ids
-                        if i in table.rows and table.rows[i].get("move_id")})
-        return [("account.move", moves)] if moves else []
+        return parents(env, "account.move.line", ids, "move_id", "account.move")
 
 
 def post_moves(env: Env, ids: Sequence[int]) -> bool:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from odoo_async.testing.fake.orm import Env
 
 __all__ = ["SQL_CONSTRAINT_PREFIX", "ModelRules", "check_unique", "money", "next_name",
-           "today"]
+           "parents", "today"]
 
 SQL_CONSTRAINT_PREFIX: Final = "The operation cannot be completed: "
 
@@ -42,6 +42,17 @@ def next_name(env: Env, prefix: str, digits: int = 5) -> str:
     return f"{prefix}{number:0{digits}d}"
 
 
+def parents(env: Env, model: str, ids: Sequence[int], field: str, parent: str
+            ) -> list[tuple[str, list[int]]]:
+    """The records of ``parent`` that the many2one ``field`` of ``ids`` points to, as
+    :meth:`ModelRules.dependents` gives them (an order of its lines, an entry of its
+    items)."""
+    table = env.db[model]
+    found = sorted({int(table.rows[i][field]) for i in ids
+                    if i in table.rows and table.rows[i].get(field)})
+    return [(parent, found)] if found else []
+
+
 def check_unique(env: Env, model: str, field: str, ids: Sequence[int], message: str) -> None:
     """A SQL unique constraint on ``field``, checked for the records ``ids``.
 
@@ -49,12 +60,9 @@ def check_unique(env: Env, model: str, field: str, ids: Sequence[int], message: 
         ValidationError: another record has the same value (Odoo's ``message``).
     """
     table = env.db[model]
-    index = table.index(field)
     for record_id in ids:
         value = table.rows[record_id].get(field)
-        same = (index.get(value, set()) if index is not None else
-                {rid for rid, row in table.rows.items() if row.get(field) == value})
-        if value and len(same) > 1:
+        if value and len(table.ids_where(field, value)) > 1:
             raise ValidationError(SQL_CONSTRAINT_PREFIX + message)
 
 

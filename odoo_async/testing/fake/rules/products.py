@@ -127,23 +127,17 @@ class ProductTemplateRules(ModelRules):
         if env.context.get("create_product_product") is False:
             return
         templates = env.db["product.template"]
-        inherited = _inherited() | {"taxes_id", "supplier_taxes_id", *TO_VARIANT}
         for template_id in ids:
             row = templates.rows[template_id]
-            values = {k: v for k, v in row.items() if k in inherited}
-            env.create("product.product", [{**{k: v for k, v in values.items()
-                                               if k not in ("taxes_id",
-                                                            "supplier_taxes_id")},
-                                            "product_tmpl_id": template_id}])
-            variant = max(env.db["product.product"].index("product_tmpl_id")  # type: ignore[union-attr]
-                          .get(template_id, {0}))
-            _copy(env, "product.product", variant, {
-                k: list(row.get(k) or []) for k in ("taxes_id", "supplier_taxes_id")})
+            env.create("product.product", [{
+                **{k: v for k, v in row.items() if k in _inherited() or k in TO_VARIANT},
+                **{k: [[6, 0, list(row.get(k) or [])]] for k in ("taxes_id",
+                                                                "supplier_taxes_id")},
+                "product_tmpl_id": template_id}])
 
     def computed(self, env: Env, row: Record, field: FieldDef) -> Any:
         """How many variants the template has, its single variant, their stock."""
-        index = env.db["product.product"].index("product_tmpl_id")
-        variants = sorted(index.get(row["id"], ())) if index is not None else []
+        variants = env.db["product.product"].ids_where("product_tmpl_id", row["id"])
         if field.name == "product_variant_count":
             return len(variants)
         if field.name == "product_variant_id":
@@ -158,7 +152,6 @@ class ProductTemplateRules(ModelRules):
         if not shared:
             return
         variants = env.db["product.product"]
-        by_template = variants.index("product_tmpl_id")
         for template_id in ids:
-            for variant_id in sorted(by_template.get(template_id, ())):  # type: ignore[union-attr]
+            for variant_id in variants.ids_where("product_tmpl_id", template_id):
                 _copy(env, "product.product", variant_id, shared)

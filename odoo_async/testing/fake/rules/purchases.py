@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from odoo_async.testing.exceptions import UserError
 from odoo_async.testing.fake.orm import now_string
-from odoo_async.testing.fake.rules.base import ModelRules, money, next_name
+from odoo_async.testing.fake.rules.base import ModelRules, money, next_name, parents
 from odoo_async.testing.fake.rules.sales import invoice_status, transfer_status
 from odoo_async.testing.fake.rules.stock import (
     RECEIPT_TYPE,
@@ -59,8 +59,7 @@ class PurchaseOrderRules(ModelRules):
         """Amounts and taxes from the lines, the receipts' count and status, what is
         left to bill."""
         table = env.db["purchase.order.line"]
-        lines = [table.rows[i] for i in sorted(table.index("order_id")  # type: ignore[union-attr]
-                                               .get(row["id"], ()))]
+        lines = [table.rows[i] for i in table.ids_where("order_id", row["id"])]
         untaxed = money(sum(float(line.get("price_subtotal") or 0.0) for line in lines))
         tax = document_tax(env, lines, "product_qty")
         pickings = list(row.get("picking_ids") or [])
@@ -164,7 +163,4 @@ class PurchaseOrderLineRules(ModelRules):
 
     def dependents(self, env: Env, ids: Sequence[int]) -> list[tuple[str, list[int]]]:
         """The orders of these lines."""
-        table = env.db["purchase.order.line"]
-        orders = sorted({int(table.rows[i]["order_id"]) for i in ids
-                         if i in table.rows and table.rows[i].get("order_id")})
-        return [("purchase.order", orders)] if orders else []
+        return parents(env, "purchase.order.line", ids, "order_id", "purchase.order")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from odoo_async.testing.exceptions import UserError
 from odoo_async.testing.fake.orm import now_string
-from odoo_async.testing.fake.rules.base import ModelRules, money
+from odoo_async.testing.fake.rules.base import ModelRules, money, parents
 from odoo_async.testing.fake.rules.stock import (
     DELIVERY_TYPE,
     StockLink,
@@ -87,14 +87,10 @@ class SaleOrderRules(ModelRules):
     def computed_values(self, env: Env, model: str, row: Record) -> Record:
         """Amounts and taxes summed from the lines; invoicing and delivery statuses."""
         table = env.db["sale.order.line"]
-        by_order = table.index("order_id")
-        lines = ([table.rows[i] for i in by_order.get(row["id"], ()) if i in table.rows]
-                 if by_order is not None else
-                 [line for line in table.rows.values() if line.get("order_id") == row["id"]])
+        lines = [table.rows[i] for i in table.ids_where("order_id", row["id"])]
         untaxed = money(sum(float(line.get("price_subtotal") or 0.0) for line in lines))
         tax = document_tax(env, lines, "product_uom_qty")
-        pickings = env.db["stock.picking"].index("sale_id")
-        picking_ids = sorted(pickings.get(row["id"], ())) if pickings is not None else []
+        picking_ids = env.db["stock.picking"].ids_where("sale_id", row["id"])
         values: Record = {"amount_untaxed": untaxed, "amount_tax": tax,
                           "amount_total": money(untaxed + tax),
                           "display_name": row.get("name") or False}
@@ -173,8 +169,7 @@ class SaleOrderLineRules(ModelRules):
                     or not is_goods(env, line.get("product_id"))):
                 continue
             pickings = env.db["stock.picking"]
-            open_picking = next((p for p in sorted(pickings.index("sale_id")  # type: ignore[union-attr]
-                                                   .get(order["id"], ()))
+            open_picking = next((p for p in pickings.ids_where("sale_id", order["id"])
                                  if pickings.rows[p].get("state") not in ("done", "cancel")),
                                 None)
             follow_line(env, StockLink("sale_line_id", line_id), line["product_id"],
@@ -246,10 +241,7 @@ class SaleOrderLineRules(ModelRules):
 
     def dependents(self, env: Env, ids: Sequence[int]) -> list[tuple[str, list[int]]]:
         """The orders of these lines (their amounts)."""
-        table = env.db["sale.order.line"]
-        orders = {table.rows[i].get("order_id") for i in ids if i in table.rows}
-        found = sorted(o for o in orders if o)
-        return [("sale.order", found)] if found else []
+        return parents(env, "sale.order.line", ids, "order_id", "sale.order")
 
 
 class AdvancePaymentRules(ModelRules):

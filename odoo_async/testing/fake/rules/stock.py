@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
+import attrs
+
 from odoo_async.testing.exceptions import AccessError, UserError, ValidationError
 from odoo_async.testing.fake.orm import now_string
 from odoo_async.testing.fake.rules.base import ModelRules, next_name
@@ -22,7 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DELIVERY_TYPE", "INVENTORY_LOCATION", "RECEIPT_TYPE", "MoveRules", "PickingRules",
            "QuantRules", "StockLink", "apply_inventory", "cancel_pickings", "create_transfer",
-           "follow_line", "is_goods", "product_quantities", "reserve_pickings",
+           "find_quant", "follow_line", "is_goods", "product_quantities", "reserve_pickings",
            "validate_pickings"]
 
 RECEIPT_TYPE: Final = 1
@@ -73,13 +75,19 @@ def _storable(env: Env, product_id: int) -> bool:
     return bool(product.get("is_storable"))
 
 
+def find_quant(env: Env, product_id: Any, location_id: Any) -> int | None:
+    """The quant of a product in a location, if there is one."""
+    table = env.db["stock.quant"]
+    return next((rid for rid in table.ids_where("product_id", product_id)
+                 if table.rows[rid].get("location_id") == location_id), None)
+
+
 def _quant(env: Env, product_id: int, location_id: int) -> int:
     """The quant of a product in a location, made when there is none."""
-    table = env.db["stock.quant"]
-    for rid in table.index("product_id").get(product_id, ()):  # type: ignore[union-attr]
-        if table.rows[rid].get("location_id") == location_id:
-            return rid
-    return table.insert(env.rules.defaults(env, "stock.quant", {}) | {
+    found = find_quant(env, product_id, location_id)
+    if found is not None:
+        return found
+    return env.db["stock.quant"].insert(env.rules.defaults(env, "stock.quant", {}) | {
         "product_id": product_id, "location_id": location_id, "company_id": 1,
         "create_date": now_string(), "write_date": now_string(),
         "create_uid": env.uid, "write_uid": env.uid})
@@ -87,8 +95,7 @@ def _quant(env: Env, product_id: int, location_id: int) -> int:
 
 def _quants(env: Env, product_id: int, locations: set[int]) -> list[Record]:
     table = env.db["stock.quant"]
-    ids = table.index("product_id").get(product_id, ())  # type: ignore[union-attr]
-    return [table.rows[rid] for rid in sorted(ids)
+    return [table.rows[rid] for rid in table.ids_where("product_id", product_id)
             if table.rows[rid].get("location_id") in locations]
 
 
@@ -144,8 +151,7 @@ def _unreserve(env: Env, move_ids: Iterable[int]) -> None:
 def reserve_pickings(env: Env, ids: Sequence[int]) -> None:
     """``action_assign``: reserve what the transfers' waiting moves need."""
     moves = env.db["stock.move"]
-    _reserve(env, [m for p in ids
-                   for m in sorted(moves.index("picking_id").get(p, ()))])  # type: ignore[union-attr]
+    _reserve(env, [m for p in ids for m in moves.ids_where("picking_id", p)])
 
 
 def cancel_pickings(env: Env, ids: Sequence[int], *, strict: bool = False) -> None:
@@ -156,12 +162,12 @@ def cancel_pickings(env: Env, ids: Sequence[int], *, strict: bool = False) -> No
     """
     moves = env.db["stock.move"]
     if strict and any(moves.rows[m].get("state") == "done" for p in ids
-                      for m in moves.index("picking_id").get(p, ())):  # type: ignore[union-attr]
+                      for m in moves.ids_where("picking_id", p)):
         raise UserError(DONE_MOVE)
     for picking_id in ids:
         if env.db["stock.picking"].rows[picking_id].get("state") in ("done", "cancel"):
             continue
-        own = sorted(moves.index("picking_id").get(picking_id, ()))  # type: ignore[union-attr]
+        own = moves.ids_where("picking_id", picking_id)
         _unreserve(env, own)
         for move_id in own:
             if moves.rows[move_id].get("state") != "done":
@@ -172,11 +178,10 @@ def cancel_pickings(env: Env, ids: Sequence[int], *, strict: bool = False) -> No
 def _picking_states(env: Env, picking_ids: Iterable[Any]) -> None:
     """A transfer is ready when any of its moves is (moves ship as soon as possible)."""
     moves = env.db["stock.move"]
-    by_picking = moves.index("picking_id")
     for picking_id in picking_ids:
         if not picking_id:
             continue
-        states = {moves.rows[m].get("state") for m in by_picking.get(picking_id, ())}  # type: ignore[union-attr]
+        states = {moves.rows[m].get("state") for m in moves.ids_where("picking_id", picking_id)}
         if states and states <= {"done", "cancel"}:
             state = "done" if "done" in states else "cancel"
         elif states & {"assigned", "partially_available"}:
@@ -186,12 +191,13 @@ def _picking_states(env: Env, picking_ids: Iterable[Any]) -> None:
         env.db["stock.picking"].update(picking_id, {"state": state})
 
 
+@attrs.frozen
 class StockLink:
-    """What a transfer line comes from: the order line it moves goods for."""
+    """What a move comes from: the order line (``field`` names the move's many2one to
+    it, ``sale_line_id`` or ``purchase_line_id``) it moves goods for."""
 
-    def __init__(self, field: str, line_id: int) -> None:
-        self.field = field
-        self.line_id = line_id
+    field: str
+    line_id: int
 
 
 def create_transfer(env: Env, picking_type_id: int, origin: str, partner_id: Any,
@@ -239,8 +245,7 @@ def follow_line(env: Env, link: StockLink, product_id: int, quantity: float,
     added or changed later): the open move grows or shrinks, or a move is added to the
     order's open transfer (``open_picking``), or to a new one (``new_picking``)."""
     moves = env.db["stock.move"]
-    own = [moves.rows[m] for m in sorted(moves.index(link.field)  # type: ignore[union-attr]
-                                         .get(link.line_id, ()))]
+    own = [moves.rows[m] for m in moves.ids_where(link.field, link.line_id)]
     done = sum(float(m.get("quantity") or 0.0) for m in own if m.get("state") == "done")
     wanted = quantity - done
     waiting = [m for m in own if m.get("state") not in ("done", "cancel")]
@@ -315,8 +320,7 @@ def _done(env: Env, move_ids: Sequence[int]) -> None:
         moves.update(move_id, {"state": "done", "date": now, "picked": True})
         products.add(move["product_id"])
     _tell_order_lines(env, [moves.rows[m] for m in move_ids])
-    by_product = moves.index("product_id")
-    waiting = sorted(m for p in products for m in by_product.get(p, ())  # type: ignore[union-attr]
+    waiting = sorted(m for p in products for m in moves.ids_where("product_id", p)
                      if moves.rows[m].get("state") in WAITING)
     _reserve(env, waiting)
 
@@ -330,18 +334,16 @@ def validate_pickings(env: Env, ids: Sequence[int]) -> bool:
     """
     pickings = env.db["stock.picking"]
     moves = env.db["stock.move"]
-    by_picking = moves.index("picking_id")
     todo = [p for p in ids if pickings.rows[p].get("state") not in ("done", "cancel")]
     for picking_id in todo:
-        own = [moves.rows[m] for m in sorted(by_picking.get(picking_id, ()))]  # type: ignore[union-attr]
+        own = [moves.rows[m] for m in moves.ids_where("picking_id", picking_id)]
         if not any(float(m.get("quantity") or 0.0) for m in own):
             raise UserError(ZERO_QUANTITY)
         if any(float(m.get("quantity") or 0.0) < float(m.get("product_uom_qty") or 0.0)
                for m in own):
             raise UserError(NO_BACKORDERS)
     for picking_id in todo:
-        own_ids = sorted(by_picking.get(picking_id, ()))  # type: ignore[union-attr]
-        _done(env, own_ids)
+        _done(env, moves.ids_where("picking_id", picking_id))
         pickings.update(picking_id, {"state": "done", "date_done": now_string()})
     return True
 
@@ -384,7 +386,7 @@ def product_quantities(env: Env, product_id: int) -> dict[str, float]:
     reserved = sum(float(q.get("reserved_quantity") or 0.0) for q in quants)
     moves = env.db["stock.move"]
     incoming = outgoing = 0.0
-    for move_id in moves.index("product_id").get(product_id, ()):  # type: ignore[union-attr]
+    for move_id in moves.ids_where("product_id", product_id):
         move = moves.rows[move_id]
         if move.get("state") in ("done", "cancel", "draft"):
             continue
@@ -456,7 +458,7 @@ class PickingRules(ModelRules):
             UserError: with Odoo's message.
         """
         moves = env.db["stock.move"]
-        own = [m for p in ids for m in sorted(moves.index("picking_id").get(p, ()))]  # type: ignore[union-attr]
+        own = [m for p in ids for m in moves.ids_where("picking_id", p)]
         if any(moves.rows[m].get("state") == "done" for m in own):
             raise UserError(DONE_MOVE)
         _unreserve(env, own)
