@@ -75,7 +75,7 @@ def mutation(session: nox.Session) -> None:
     8,900 mutants: hours). The surviving mutants are written to ``mutation/survivors.txt``
     and the score to ``mutation/SCORE.md`` (see CONTRIBUTING.md).
     """
-    session.install("-e", ".[test]", "mutmut>=3.3,<4")
+    session.install("-e", ".[test]", "mutmut>=3.8,<4", "mypy>=1.10")
     session.run("mutmut", "run", "--max-children", "2", *_mutant_patterns(session.posargs))
     session.run("python", "scripts/mutation_report.py")
 

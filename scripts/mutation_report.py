@@ -1,25 +1,37 @@
 """Write the result of the last ``mutmut run`` into ``mutation/``: the score per module
 (SCORE.md) and every surviving mutant (survivors.txt), for review in a pull request.
 
-Each survivor's line gives its name, a category and the change (the line of the original
-function and the mutated line, read from mutmut's own ``mutants/`` files). The categories
-are a first sort for the reviewer, not a verdict: see mutation/README.md.
+Each survivor's line gives its name, a verdict and the change (the line of the original
+function and the mutated line, read from mutmut's own ``mutants/`` files). The verdict is
+the explanation recorded for that mutant in ``mutation/equivalents.txt`` (an equivalent
+mutant, or why it cannot be observed) or, when there is none, a first sort of the change
+for the reviewer (``logic``, ``string value``, ...): see mutation/README.md.
+
+A run that checked only some modules (one group) updates those modules' rows and
+survivors; the other modules keep what an earlier run recorded.
+
+Run it from the directory where ``mutmut run`` ran (``python scripts/mutation_report.py``
+or ``python /path/to/scripts/mutation_report.py --into /path/to/mutation``).
 """
 
 from __future__ import annotations
 
+import argparse
 import ast
 import collections
 import difflib
 import re
 import subprocess
 import sys
+from datetime import date
 from functools import cache
 from pathlib import Path
 
-OUT = Path("mutation")
 MUTANTS = Path("mutants")
 _QUOTED = re.compile(r"""(['"])(?:\\.|(?!\1).)*\1""")
+DETECTED = ("killed", "timeout", "caught by type check")
+HEADER = ("| module | mutants | killed | timeout | survived | explained | unexplained "
+          "| score | not run | run on |")
 
 
 @cache
@@ -61,47 +73,131 @@ def category(old: str, new: str) -> str:
     return "logic"
 
 
-def main() -> int:
-    """Read ``mutmut results --all true`` and write the two files."""
+def module_of(name: str) -> str:
+    """``odoo_async.bulk.plan`` for ``odoo_async.bulk.plan.x_key_of__mutmut_3``."""
+    return re.split(r"\.x[_ǁ]", name, maxsplit=1)[0]
+
+
+def read_equivalents(path: Path) -> dict[tuple[str, str], str]:
+    """The recorded explanations: (mutant name, mutated line) -> reason.
+
+    The file holds one explanation per line, ``name<TAB>reason<TAB>+ mutated line``;
+    ``#`` starts a comment. The mutated line is kept so that an explanation stops
+    applying when mutmut's numbering moves another change under the same name.
+    """
+    explained: dict[tuple[str, str], str] = {}
+    if not path.exists():
+        return explained
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 3 or not parts[2].startswith("+ "):
+            raise SystemExit(f"{path}:{number}: expected name<TAB>reason<TAB>+ mutated line")
+        explained[(parts[0], parts[2][2:].strip())] = parts[1]
+    return explained
+
+
+def read_table(path: Path) -> dict[str, str]:
+    """The rows of an earlier SCORE.md, by module."""
+    if not path.exists():
+        return {}
+    rows = {}
+    for line in path.read_text().splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if line.startswith("| odoo_async") and len(cells) == HEADER.count("|") - 1:
+            rows[cells[0]] = line
+    return rows
+
+
+def read_survivors(path: Path) -> dict[str, list[tuple[str, str, str]]]:
+    """The survivors an earlier run recorded, by module: (name, old, new)."""
+    found: dict[str, list[tuple[str, str, str]]] = collections.defaultdict(list)
+    if path.exists():
+        for line in path.read_text().splitlines():
+            parts = line.split("\t")
+            if len(parts) == 4:
+                found[module_of(parts[0])].append((parts[0], parts[2][2:], parts[3][2:]))
+    return found
+
+
+def _revision() -> str:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = "?"
+    return f"{date.today().isoformat()} {commit}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Read ``mutmut results --all true`` and update SCORE.md and survivors.txt."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--into", type=Path, default=Path("mutation"),
+                        help="the directory of SCORE.md, survivors.txt and equivalents.txt")
+    parser.add_argument("--revision", help="what the run ran on (default: today and HEAD)")
+    args = parser.parse_args(argv)
+    out: Path = args.into
     listing = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"],
                              capture_output=True, text=True, check=True).stdout
-    by_module: dict[str, collections.Counter[str]] = collections.defaultdict(
-        collections.Counter)
-    survivors = []
+    counts: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    run_survivors: dict[str, list[tuple[str, str, str]]] = collections.defaultdict(list)
     for line in listing.splitlines():
         name, _, status = line.strip().rpartition(": ")
         if not name or "__mutmut_" not in name:
             continue
-        module = name.split(".x")[0]
-        by_module[module][status] += 1
+        counts[module_of(name)][status] += 1
         if status == "survived":
-            survivors.append(name)
-    OUT.mkdir(exist_ok=True)
-    rows = ["| module | mutants | killed | survived | score | timeout | not run yet |",
-            "|---|---|---|---|---|---|---|"]
-    total = collections.Counter[str]()
-    for module in sorted(by_module):
-        counts = by_module[module]
-        total.update(counts)
-        tested_here = counts["killed"] + counts["survived"]
-        module_score = f"{counts['killed'] / tested_here:.0%}" if tested_here else "-"
-        rows.append(f"| {module} | {sum(counts.values())} | {counts['killed']} | "
-                    f"{counts['survived']} | {module_score} | {counts['timeout']} | "
-                    f"{counts['not checked']} |")
-    tested = total["killed"] + total["survived"]
-    score = total["killed"] / tested if tested else 0.0
-    (OUT / "SCORE.md").write_text(
-        "# Mutation score\n\nFrom the last `nox -s mutation` run (mutmut). Killed / "
-        f"(killed + survived): **{score:.1%}**.\n\n" + "\n".join(rows) + "\n")
+            try:
+                old, new = change(name)
+            except (OSError, SyntaxError):
+                old = new = "?"
+            run_survivors[module_of(name)].append((name, old, new))
+    checked = {module for module, by_status in counts.items()
+               if sum(by_status.values()) > by_status["not checked"]}
+    explained = read_equivalents(out / "equivalents.txt")
+    rows = read_table(out / "SCORE.md")
+    survivors = read_survivors(out / "survivors.txt")
+    revision = args.revision or _revision()
+    for module in checked:
+        survivors[module] = run_survivors[module]
+        by_status = counts[module]
+        detected = sum(by_status[status] for status in DETECTED)
+        tested = detected + by_status["survived"]
+        known = sum(1 for name, _, new in survivors[module] if (name, new) in explained)
+        rows[module] = (
+            f"| {module} | {sum(by_status.values())} | {by_status['killed']} | "
+            f"{by_status['timeout']} | {by_status['survived']} | {known} | "
+            f"{by_status['survived'] - known} | "
+            f"{f'{detected / tested:.0%}' if tested else '-'} | "
+            f"{by_status['not checked']} | {revision} |")
+    out.mkdir(exist_ok=True)
     lines = []
-    for name in sorted(survivors):
-        try:
-            old, new = change(name)
-        except (OSError, SyntaxError):
-            old = new = "?"
-        lines.append(f"{name}\t{category(old, new)}\t- {old}\t+ {new}")
-    (OUT / "survivors.txt").write_text("\n".join(lines) + "\n")
-    print(f"mutation score {score:.1%}; {len(survivors)} survivors in mutation/survivors.txt")
+    for module in sorted(survivors):
+        for name, old, new in sorted(survivors[module]):
+            verdict = explained.get((name, new)) or category(old, new)
+            lines.append(f"{name}\t{verdict}\t- {old}\t+ {new}")
+    (out / "survivors.txt").write_text("\n".join(lines) + "\n")
+    total = collections.Counter[str]()
+    for row in rows.values():
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        for key, cell in zip(("mutants", "killed", "timeout", "survived", "explained",
+                              "unexplained"), cells[1:7], strict=True):
+            total[key] += int(cell)
+    tested = total["killed"] + total["timeout"] + total["survived"]
+    score = (total["killed"] + total["timeout"]) / tested if tested else 0.0
+    (out / "SCORE.md").write_text(
+        "# Mutation score\n\n"
+        "Written by `scripts/mutation_report.py` after `nox -s mutation -- <group>`; each "
+        "row is the last run of its module (`run on`: the date and commit). Score: "
+        "(killed + timeout) / (killed + timeout + survived). `explained`: survivors with "
+        "a recorded reason in `equivalents.txt`; `unexplained`: the work left.\n\n"
+        f"Over all modules: **{score:.1%}** detected; {total['survived']} survivors, "
+        f"{total['explained']} explained, {total['unexplained']} unexplained.\n\n"
+        + "\n".join([HEADER, "|" + "---|" * (HEADER.count("|") - 1)]
+                     + [rows[module] for module in sorted(rows)]) + "\n")
+    print(f"{len(checked)} modules updated; over all: {score:.1%} detected, "
+          f"{total['unexplained']} survivors unexplained (mutation/survivors.txt)")
     return 0
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from odoo_async import Client, F, Timeout, errors
+from odoo_async import Client, F, errors
 from odoo_async import errors as errors_module
 from odoo_async.bulk import (
     BulkError,
@@ -29,6 +29,7 @@ from odoo_async.testing import (
     StatusAfterExecute,
 )
 from tests.support.gates import HoldNth
+from tests.support.timeouts import HANG_TIMEOUT
 
 
 def partners(count: int, prefix: str = "B", **extra: Any) -> list[dict[str, Any]]:
@@ -486,7 +487,7 @@ async def test_a_sent_call_whose_answer_is_lost_is_never_reported_failed(
     fake_odoo.faults.queue(HangAfterExecute(), match="res.partner/search_read")
     fake_odoo.faults.queue(HangAfterExecute(), match="res.partner/search_read")
     async with Client(fake_odoo.url, fake_odoo.api_key, retry=False,
-                      timeout=Timeout(total=None, read=0.25)) as odoo:
+                      timeout=HANG_TIMEOUT) as odoo:
         rows = partners(3, prefix="LOST")
         fake_odoo.faults.queue(ResetAfterExecute(), match="res.partner/create")
         with pytest.raises(BulkError) as caught:

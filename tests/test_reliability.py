@@ -38,6 +38,7 @@ from odoo_async.testing import (
 from odoo_async.testing.faults import Execute
 from tests.conftest import API_KEY
 from tests.support.scripted import ScriptedOdoo, html_answer, json_answer, load_exchanges
+from tests.support.timeouts import HANG_TIMEOUT
 
 
 @pytest.fixture
@@ -223,7 +224,7 @@ async def test_no_frame_of_any_error_holds_the_key(scripted_odoo: ScriptedOdoo,
                                                    path: str) -> None:
     scripted_odoo.queue(ERROR_PATHS[path])
     async with Client(scripted_odoo.url, API_KEY, "odoo19", retry=False, breaker=False,
-                      timeout=Timeout(total=None, read=0.25)) as odoo:
+                      timeout=HANG_TIMEOUT) as odoo:
         with pytest.raises(errors.OdooError) as caught:
             await odoo.call("res.partner", "create", vals_list=[{"name": "x"}])
     assert_no_key(caught.value, API_KEY)
@@ -340,7 +341,7 @@ async def test_a_given_session_gets_the_clients_timeout_and_status_handling(
     async with aiohttp.ClientSession(raise_for_status=True,
                                      timeout=aiohttp.ClientTimeout(total=300)) as session:
         odoo = Client(scripted_odoo.url, API_KEY, session=session, retry=False,
-                      breaker=False, timeout=Timeout(total=None, read=0.25))
+                      breaker=False, timeout=HANG_TIMEOUT)
         with pytest.raises(errors.ValidationError):
             await odoo.call("res.partner", "create", vals_list=[{"name": "x"}])
         with pytest.raises(errors.OutcomeUnknownError):  # the session's 300 s would hang

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from odoo_async import Client, Timeout, errors
+from odoo_async import Client, errors
 from odoo_async.resilience import (
     ConstantBackoff,
     DecorrelatedJitterBackoff,
@@ -34,6 +34,7 @@ from odoo_async.testing import (
     Status,
     TruncatedJson,
 )
+from tests.support.timeouts import HANG_TIMEOUT
 
 
 def fixed(value: float) -> Any:
@@ -253,7 +254,7 @@ def clock() -> ManualClock:
 
 
 def client_for(server: FakeOdoo, clock: ManualClock, **kwargs: Any) -> Client:
-    kwargs.setdefault("timeout", Timeout(total=None, read=0.25))
+    kwargs.setdefault("timeout", HANG_TIMEOUT)
     return Client(server.url, server.api_key, clock=clock, breaker=False, **kwargs)
 
 
@@ -306,7 +307,7 @@ async def test_timed_out_write_is_not_repeated_unless_idempotent(
     faulty: FakeOdoo, clock: ManualClock
 ) -> None:
     faulty.faults.queue(HangAfterExecute(), match="write")
-    async with client_for(faulty, clock, timeout=Timeout(total=None, read=0.25)) as odoo:
+    async with client_for(faulty, clock) as odoo:
         with pytest.raises(errors.OutcomeUnknownError) as caught:
             await odoo.call("res.partner", "write", ids=[9], vals={"name": "x"})
         assert isinstance(caught.value.__cause__, errors.RequestTimeoutError)

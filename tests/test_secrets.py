@@ -11,9 +11,10 @@ import traceback
 import pytest
 from aiohttp import web
 
-from odoo_async import Client, Secret, Timeout, errors
+from odoo_async import Client, Secret, errors
 from tests.conftest import API_KEY
 from tests.support.scripted import ScriptedOdoo, exchange, html_answer, replay_answer
+from tests.support.timeouts import HANG_TIMEOUT
 
 
 def test_secret_repr_and_str_are_redacted() -> None:
@@ -61,7 +62,7 @@ async def test_key_never_reaches_logs_reprs_or_tracebacks(
     )
     caught: list[BaseException] = []
     caplog.set_level(logging.DEBUG)
-    async with Client(scripted_odoo.url, API_KEY, "odoo19", timeout=Timeout(total=0.25),
+    async with Client(scripted_odoo.url, API_KEY, "odoo19", timeout=HANG_TIMEOUT,
                       retry=False) as odoo:
         texts = [repr(odoo), str(odoo), repr(odoo.transport)]
         await odoo.call("res.partner", "search_read", domain=[], fields=["name"], limit=3)
