@@ -3,12 +3,20 @@ the load format, adaptive concurrency (simulated time)."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
 
-from odoo_async.bulk import AdaptiveConcurrency, RowStatus
-from odoo_async.bulk.compare import differs, round_half_up, round_to, to_write
+from odoo_async.bulk import AdaptiveConcurrency, BulkReport, RowResult, RowStatus
+from odoo_async.bulk.compare import (
+    as_stored,
+    differs,
+    round_half_up,
+    round_to,
+    stored_key,
+    to_write,
+)
 from odoo_async.bulk.loadformat import load_cells, loadable
 from odoo_async.bulk.plan import PlannedRow, key_of, plan_upsert
 from odoo_async.orm.metadata import FieldInfo, ModelInfo
@@ -163,6 +171,139 @@ def test_the_load_format() -> None:
     assert load_cells(info, rows) == (
         ["name", "country_id/.id", "category_id/.id", "is_company"],
         [["A", "21", "1,2", "1"], ["B", "", "", "0"]])
+
+
+# -- what mutation testing found unpinned (see mutation/README.md) ----------------------
+
+
+def test_stored_values_are_normalised_before_comparing() -> None:
+    when = field("datetime")
+    # Odoo's own form, with a space, parsed too: stored microseconds count for nothing
+    assert not differs(when, "2026-01-02 03:04:05.5", "2026-01-02 03:04:05")
+    assert not differs(when, False, False)
+    assert not differs(when, False, None)
+    assert differs(when, False, "2026-01-02 03:04:05")
+    assert differs(when, "2026-01-02 03:04:05", False)
+    page = field("html")
+    assert not differs(page, "<p>a</p><p>b</p>", "<p>a</p>\n  <p>b</p>")
+    assert not differs(page, "<p>a</p>", "<p> a </p>")
+    assert not differs(page, "<p>a<br>b</p>", "<p>a<br/>b</p>")
+    assert not differs(page, "<p>a</p>", "<p>a</p><script>alert(1)</script>")
+    assert differs(page, "<p>a b</p>", "<p>ab</p>")
+
+
+def test_a_datetime_with_an_offset_is_compared_in_utc(monkeypatch: pytest.MonkeyPatch
+                                                      ) -> None:
+    """Not in the machine's zone: the same instant must compare equal anywhere."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert not differs(field("datetime"), "2026-01-02 03:04:05",
+                           "2026-01-02T04:04:05+01:00")
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_relations_compare_by_id() -> None:
+    country = field("many2one", relation="res.country")
+    assert differs(country, False, 1)  # id 1 is a record, not "empty"
+    assert not differs(country, [1, "Andorra"], 1)
+    tags = field("many2many", relation="x")
+    assert differs(tags, [1, 2], [[3, 2]])  # unlink 2
+    assert not differs(tags, [1], [[3, 2]])
+    assert differs(tags, False, [1])  # no ids stored yet
+    assert differs(tags, [1], [[4, 5], 7])  # not a command list: written, Odoo decides
+    assert differs(tags, [1], [[6, 0]])  # a malformed set: written, Odoo decides
+
+
+def test_numbers_and_booleans_compare_as_odoo_stores_them() -> None:
+    amount = field("float", digits=2)
+    assert not differs(amount, None, 0.0)
+    assert not differs(amount, False, 0.001)  # rounds to the 0.0 stored
+    assert differs(field("float"), 1.0, "1.0")  # not a number: compared as given
+    assert differs(field("float"), 1.0, 1.0 + 1e-10)
+    assert not differs(field("float"), 0.0, 1e-13)
+    # a currency's rounding applies to monetary fields only
+    assert differs(amount, 10.0, 10.01, currency_rounding=0.05)
+    flag = field("boolean")
+    assert not differs(flag, True, True)
+    assert not differs(flag, True, "yes")  # Odoo stores bool(value)
+    website = FieldInfo("website", "char")
+    assert not differs(website, "http://example.com", "example.com")
+    assert differs(field("char"), "http://example.com", "example.com")
+
+
+def test_rounding_edges() -> None:
+    assert round_to(1.234, 0) == 1.234  # no rounding known
+    assert round_to(10.12, 0.05) == 10.1  # whole steps of 0.05
+
+
+def test_values_in_their_stored_form() -> None:
+    assert as_stored(field("date"), "2026-01-02 03:04:05") == "2026-01-02"
+    assert as_stored(field("many2one", relation="x"), [5, "Five"]) == 5
+    assert as_stored(field("many2one", relation="x"), [5, "Five", "x"]) == [5, "Five", "x"]
+    assert stored_key("char", "") is False
+    assert stored_key("char", None) is False
+    assert stored_key(None, "__import__.p1") == "__import__.p1"
+
+
+def test_a_plan_names_the_duplicates_and_groups_equal_changes() -> None:
+    plain = {name: info for name, info in FIELDS.items() if name != "active"}
+    rows = [row(0, ref="A", name="x", email="e"), row(1, ref="B", email="e", name="x"),
+            row(2, ref="C", name="c")]
+    existing = [{"id": 1, "ref": "A", "name": "a", "email": False},
+                {"id": 2, "ref": "B", "name": "b", "email": False},
+                {"id": 3, "ref": "C", "name": "c"}, {"id": 4, "ref": "C", "name": "c"}]
+    plan = plan_upsert(rows, existing, model="res.partner", key=("ref",), fields=plain)
+    assert [(g.ids, dict(g.values)) for g in plan.writes] == [
+        ([1, 2], {"name": "x", "email": "e"})]  # one write: key order does not matter
+    assert [(r.index, r.key, r.status) for r in plan.settled] == [
+        (2, "C", RowStatus.FAILED)]
+    assert plan.settled[0].error == (
+        "2 records of res.partner have this key ([3, 4]): not updated")
+    unchanged = plan_upsert([row(2, ref="C", name="c")], existing[2:3],
+                            model="res.partner", key=("ref",), fields=plain)
+    assert unchanged.settled[0].archived is False  # no active field: never archived
+
+
+def test_a_plan_rounds_with_the_records_currency() -> None:
+    fields = {**FIELDS, "price": FieldInfo("price", "monetary", currency_field="cur")}
+
+    def rounding(info: FieldInfo, record: Any, values: Any) -> float:
+        return {1: 0.01, 2: 1.0}[record["cur"]] if values["price"] else 0.0
+
+    rows = [row(0, ref="A", price=10.125), row(1, ref="B", price=10.4)]
+    existing = [{"id": 1, "ref": "A", "price": 10.13, "cur": 1},
+                {"id": 2, "ref": "B", "price": 10.0, "cur": 2}]
+    plan = plan_upsert(rows, existing, model="x", key=("ref",), fields=fields,
+                       rounding=rounding)
+    assert [r.status for r in plan.settled] == [RowStatus.UNCHANGED] * 2
+    assert plan.writes == ()
+
+
+def test_the_load_format_edges() -> None:
+    info = ModelInfo("res.partner", {
+        **FIELDS, "category_id": FieldInfo("category_id", "many2many", relation="c")})
+    assert loadable(info, {"category_id": False})
+    assert not loadable(info, {"country_id": "21"})
+    assert not loadable(info, {"country_id": True})
+    assert load_cells(info, [{"name": "a", "ref": "x"}, {"name": "b"}]) == (
+        ["name", "ref"], [["a", "x"], ["b", ""]])
+
+
+def test_a_report_counts_each_row_once() -> None:
+    report = BulkReport("upsert", "res.partner")
+    assert report.dry_run is False
+    assert report.completed is False
+    report.record(RowResult(0, "A", RowStatus.OUTCOME_UNKNOWN))
+    report.record(RowResult(0, "A", RowStatus.CREATED, id=5))  # settled by looking
+    assert (report.created, report.count(RowStatus.OUTCOME_UNKNOWN)) == (1, 0)
+    assert report.summary().startswith("upsert res.partner: 0 rows: created 1, failed 0 ")
+    unknown = BulkReport("create", "res.partner", dry_run=True)
+    unknown.record(RowResult(0, None, RowStatus.OUTCOME_UNKNOWN))
+    assert unknown.summary().startswith(
+        "create res.partner (dry run): 0 rows: failed 0, outcome unknown 1 in ")
 
 
 class Server:

@@ -57,8 +57,9 @@ def _id(value: Any) -> int | bool:
     return False
 
 
-def stored_key(field_type: str, value: Any) -> Any:
-    """A stored value as a hashable key part (many2one as its id, empty as ``False``)."""
+def stored_key(field_type: str | None, value: Any) -> Any:
+    """A stored value as a hashable key part (many2one as its id, empty as ``False``);
+    ``field_type`` is None for a key that is not a field (an external id)."""
     if field_type == "many2one":
         return _id(value)
     if field_type in _X2MANY:
@@ -171,9 +172,7 @@ def differs(field: FieldInfo, stored: Any, desired: Any, *,
     if kind == "char" and field.name == "website" and isinstance(desired, str) and \
             desired and "://" not in desired:
         desired = f"http://{desired}"  # as res.partner's website is stored
-    if kind in _TEXT or kind == "date":
-        return (stored or False) != (desired or False)
-    return bool(stored != desired and (stored or desired))
+    return bool(stored != desired and (stored or desired))  # empty values are all alike
 
 
 def as_stored(field: FieldInfo, value: Any) -> Any:
@@ -182,7 +181,7 @@ def as_stored(field: FieldInfo, value: Any) -> Any:
     a datetime given for a date field as its date, a ``[id, name]`` pair (as ``read``
     returns it) for a many2one as its id. Keys and comparisons then match what is stored."""
     kind = field.type
-    if kind in ("char", "text", "html", "selection") and isinstance(value, (int, float)) \
+    if kind in _TEXT and isinstance(value, (int, float)) \
             and not isinstance(value, bool):
         return str(value)
     if kind == "date" and isinstance(value, str) and len(value) > 10:

@@ -49,8 +49,6 @@ def _cell(kind: str, value: Any) -> str:
         return "1" if value else "0"
     if value is False or value is None:
         return ""
-    if kind in ("many2one",):
-        return str(value)
     if kind == "many2many":
         return ",".join(str(i) for i in value)
     return str(value)
@@ -61,11 +59,9 @@ def load_cells(info: ModelInfo, rows: Sequence[Mapping[str, Any]]
     """``load``'s ``fields`` and ``data`` for ``rows`` (which :func:`loadable` accepts).
     Datetimes are in UTC: send the call with ``tz: "UTC"`` in its context."""
     names = list(dict.fromkeys(name for row in rows for name in row))
-    kinds = [info.fields[name].type for name in names]
-    columns = [f"{name}/.id" if kind in ("many2one", "many2many") else name
-               for name, kind in zip(names, kinds, strict=True)]
-    data = []
-    for row in rows:
-        data.append([_cell(kind, row[name]) if name in row else ""
-                     for name, kind in zip(names, kinds, strict=True)])
+    kinds = {name: info.fields[name].type for name in names}
+    columns = [f"{name}/.id" if kinds[name] in ("many2one", "many2many") else name
+               for name in names]
+    data = [[_cell(kinds[name], row[name]) if name in row else "" for name in names]
+            for row in rows]
     return columns, data

@@ -62,7 +62,7 @@ def key_of(values: Mapping[str, Any], key: Sequence[str],
     for name in key:
         value = values[name]
         info = fields.get(name)
-        part = stored_key(info.type if info else "char", value)
+        part = stored_key(info.type if info else None, value)
         if part is False or part == ():
             raise ValueError(f"the key field {name!r} is empty")
         parts.append(part)
@@ -75,7 +75,7 @@ def _changes(row: PlannedRow, record: Mapping[str, Any], key: Sequence[str],
              ) -> dict[str, Any]:
     changes: dict[str, Any] = {}
     for name, desired in row.values.items():
-        if name in key or name == "id":
+        if name in key:
             continue
         info = fields[name]
         if differs(info, record.get(name), desired,
@@ -109,7 +109,7 @@ def plan_upsert(
     groups: dict[str, tuple[dict[str, Any], list[tuple[PlannedRow, int]], set[int]]] = {}
     settled: list[RowResult] = []
     for row in rows:
-        matches = by_key.get(row.key, [])
+        matches = by_key.get(row.key)
         if not matches:
             creates.append(row)
             continue
