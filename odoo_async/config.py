@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -37,13 +36,10 @@ class Timeout:
     read: float | None = attrs.field(default=None, validator=_positive_or_none)
 
 
-def _at_least(minimum: int) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
-    def check(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise ValueError(f"ConnectionLimits.{attribute.name} must be an int >= {minimum}, "
-                             f"got {value!r}")
-
-    return check
+def _count(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"ConnectionLimits.{attribute.name} must be an int >= 0, "
+                         f"got {value!r}")
 
 
 @attrs.frozen
@@ -63,7 +59,7 @@ class ConnectionLimits:
             limit); a larger one raises ``ProtocolError`` instead of filling memory.
     """
 
-    max_connections: int = attrs.field(default=32, validator=_at_least(0))
+    max_connections: int = attrs.field(default=32, validator=_count)
     keepalive_timeout: float = attrs.field(default=15.0)
     force_close: bool = False
     max_answer_bytes: int | None = attrs.field(default=512 * 1024 * 1024)

@@ -30,8 +30,10 @@ from pathlib import Path
 MUTANTS = Path("mutants")
 _QUOTED = re.compile(r"""(['"])(?:\\.|(?!\1).)*\1""")
 DETECTED = ("killed", "timeout", "caught by type check")
-HEADER = ("| module | mutants | killed | timeout | survived | explained | unexplained "
-          "| score | not run | run on |")
+HEADER = ("| module | mutants | killed | type check | timeout | survived | explained "
+          "| unexplained | score | not run | run on |")
+COUNTED = ("mutants", "killed", "type check", "timeout", "survived", "explained",
+           "unexplained")
 
 
 @cache
@@ -167,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         known = sum(1 for name, _, new in survivors[module] if (name, new) in explained)
         rows[module] = (
             f"| {module} | {sum(by_status.values())} | {by_status['killed']} | "
-            f"{by_status['timeout']} | {by_status['survived']} | {known} | "
+            f"{by_status['caught by type check']} | {by_status['timeout']} | "
+            f"{by_status['survived']} | {known} | "
             f"{by_status['survived'] - known} | "
             f"{f'{detected / tested:.0%}' if tested else '-'} | "
             f"{by_status['not checked']} | {revision} |")
@@ -181,17 +184,17 @@ def main(argv: list[str] | None = None) -> int:
     total = collections.Counter[str]()
     for row in rows.values():
         cells = [cell.strip() for cell in row.strip("|").split("|")]
-        for key, cell in zip(("mutants", "killed", "timeout", "survived", "explained",
-                              "unexplained"), cells[1:7], strict=True):
+        for key, cell in zip(COUNTED, cells[1:len(COUNTED) + 1], strict=True):
             total[key] += int(cell)
-    tested = total["killed"] + total["timeout"] + total["survived"]
-    score = (total["killed"] + total["timeout"]) / tested if tested else 0.0
+    detected = total["killed"] + total["type check"] + total["timeout"]
+    score = detected / (detected + total["survived"]) if detected else 0.0
     (out / "SCORE.md").write_text(
         "# Mutation score\n\n"
         "Written by `scripts/mutation_report.py` after `nox -s mutation -- <group>`; each "
-        "row is the last run of its module (`run on`: the date and commit). Score: "
-        "(killed + timeout) / (killed + timeout + survived). `explained`: survivors with "
-        "a recorded reason in `equivalents.txt`; `unexplained`: the work left.\n\n"
+        "row is the last run of its module (`run on`: the date and commit). `type check`: "
+        "mutants `mypy --strict` refuses (CI would). Score: detected (killed, type check, "
+        "timeout) / (detected + survived). `explained`: survivors with a recorded reason "
+        "in `equivalents.txt`; `unexplained`: the work left.\n\n"
         f"Over all modules: **{score:.1%}** detected; {total['survived']} survivors, "
         f"{total['explained']} explained, {total['unexplained']} unexplained.\n\n"
         + "\n".join([HEADER, "|" + "---|" * (HEADER.count("|") - 1)]

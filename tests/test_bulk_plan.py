@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from odoo_async import errors
 from odoo_async.bulk import AdaptiveConcurrency, BulkReport, RowResult, RowStatus
 from odoo_async.bulk.compare import (
     as_stored,
@@ -17,6 +18,7 @@ from odoo_async.bulk.compare import (
     stored_key,
     to_write,
 )
+from odoo_async.bulk.engine import is_row_error
 from odoo_async.bulk.loadformat import load_cells, loadable
 from odoo_async.bulk.plan import PlannedRow, key_of, plan_upsert
 from odoo_async.orm.metadata import FieldInfo, ModelInfo
@@ -304,6 +306,23 @@ def test_a_report_counts_each_row_once() -> None:
     unknown.record(RowResult(0, None, RowStatus.OUTCOME_UNKNOWN))
     assert unknown.summary().startswith(
         "create res.partner (dry run): 0 rows: failed 0, outcome unknown 1 in ")
+
+
+def test_which_refusals_splitting_a_chunk_can_isolate() -> None:
+    def server(kind: type[errors.ServerError], status: int) -> errors.ServerError:
+        return kind("refused", status=status)
+
+    for method in ("create", "write", "unlink"):
+        assert is_row_error(server(errors.ValidationError, 422), method)
+        assert is_row_error(server(errors.MissingError, 404), method)
+        assert not is_row_error(server(errors.UnknownMethodError, 404), method)
+        assert not is_row_error(server(errors.ServiceUnavailableError, 503), method)
+        assert not is_row_error(server(errors.InternalServerError, 500), method)  # a page
+        assert not is_row_error(server(errors.TooManyRequestsError, 429), method)
+        assert not is_row_error(errors.ProtocolError("not json"), method)
+        assert not is_row_error(errors.RequestTimeoutError("slow"), method)
+    assert not is_row_error(server(errors.AccessError, 403), "create")  # the model's
+    assert is_row_error(server(errors.AccessError, 403), "write")  # some records'
 
 
 class Server:

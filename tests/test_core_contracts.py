@@ -13,7 +13,7 @@ import pytest
 
 from odoo_async import Client, Command, Domain, errors
 from odoo_async.bulk.report import BulkError, BulkReport, RowResult, RowStatus
-from odoo_async.config import ConnectionLimits
+from odoo_async.config import ConnectionLimits, Timeout
 from odoo_async.errors import excerpt, is_pool_full_page
 from odoo_async.resilience.clock import ManualClock
 from odoo_async.resilience.ratelimit import RateLimit
@@ -160,6 +160,13 @@ def test_connection_limits_refuse_what_is_not_a_count(value: Any) -> None:
     with pytest.raises(ValueError, match=r"ConnectionLimits\.max_connections must be an "
                                          r"int >= 0, got"):
         ConnectionLimits(max_connections=value)
+
+
+@pytest.mark.parametrize("value", [True, 0, -1.5, "3"])
+def test_timeouts_refuse_what_is_not_a_positive_number(value: Any) -> None:
+    with pytest.raises(ValueError, match=r"Timeout\.read must be a positive number or "
+                                         r"None, got"):
+        Timeout(read=value)
 
 
 def test_connection_limits_accept_their_minimum() -> None:

@@ -352,3 +352,34 @@ def test_simplification_preserves_meaning(a: Domain, b: Domain,
         assert matches(a | b, record) == (matches(a, record) or matches(b, record))
         assert matches(DomainAnd((a, b)), record) == matches(a & b, record)
         assert matches(DomainOr((a, b)), record) == matches(a | b, record)
+
+
+# -- what mutation testing found unpinned (see mutation/README.md) ----------------------
+
+
+def test_dunder_names_are_not_field_names() -> None:
+    """``copy``, ``pickle`` and friends probe ``__x__`` names: they must not become paths."""
+    with pytest.raises(AttributeError, match=r"^__wrapped__$"):
+        F.__wrapped__  # noqa: B018
+    with pytest.raises(AttributeError, match=r"^__wrapped__$"):
+        F.name.__wrapped__  # noqa: B018
+    assert F._private.path == "_private"
+
+
+def test_a_dotted_path_reads_back_as_attributes() -> None:
+    assert repr(F.partner_id.name == "x") == "F.partner_id.name == 'x'"
+    assert repr(F("partner_id.1x") == "x") == "F('partner_id.1x') == 'x'"
+
+
+def test_a_naive_datetime_in_a_domain_is_named() -> None:
+    domain = F.date_order > dt.datetime(2026, 1, 2)
+    with pytest.raises(ValueError, match=r"in domain\[0\]\[2\]: give it a timezone"):
+        domain.to_list()
+    assert domain.to_list(naive_is_utc=True) == [["date_order", ">", "2026-01-02 00:00:00"]]
+
+
+@pytest.mark.parametrize("method", ["in_", "not_in"])
+def test_membership_names_its_method_when_given_one_value(method: str) -> None:
+    with pytest.raises(TypeError, match=rf"^{method}\(\) takes a list, set or recordset, "
+                                        r"not int$"):
+        getattr(F.name, method)(5)

@@ -34,6 +34,22 @@ def test_secret_compares_by_value_and_cannot_be_pickled() -> None:
         pickle.dumps(Secret(API_KEY))
 
 
+@pytest.mark.parametrize("text", ["a b", "a\tb", "a\x00b", "a\x1bb", "a\x7fb"])
+def test_a_secret_refuses_whitespace_and_control_characters(text: str) -> None:
+    with pytest.raises(ValueError, match=r"^a secret must not contain whitespace or "
+                                         r"control characters$"):
+        Secret(text)
+
+
+def test_a_secret_is_a_non_empty_str() -> None:
+    assert Secret("!~\x80é").reveal() == "!~\x80é"  # printable, and beyond ASCII
+    with pytest.raises(ValueError, match=r"^a secret must not be empty$"):
+        Secret("")
+    with pytest.raises(TypeError) as wrong:
+        Secret(b"key")  # type: ignore[arg-type]
+    assert str(wrong.value) == "a secret must be a str, not bytes"
+
+
 def test_short_secret_shows_nothing() -> None:
     assert repr(Secret("abc")) == "Secret('…')"
 

@@ -12,7 +12,7 @@ import inspect
 import logging
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import anyio
 import anyio.abc
@@ -71,16 +71,18 @@ class Progress:
 ProgressCallback = Callable[[Progress], Any]
 
 
-def is_row_error(error: BaseException, method: str = "create") -> bool:
+def is_row_error(error: BaseException, method: Literal["create", "write", "unlink"]
+                 ) -> bool:
     """Whether Odoo refused a call because of what some rows hold (so splitting the
     chunk isolates them), rather than because of the server, the key or the model. An
     access error is about some records (record rules) when writing or deleting them, and
-    about the model (no right to create) when creating."""
+    about the model (no right to create, whether by ``create`` or ``load``) when
+    creating."""
     if not isinstance(error, ServerError) or is_health_failure(error):
         return False
     if isinstance(error, (AuthenticationError, TooManyRequestsError)):
         return False
-    if isinstance(error, AccessError) and method in ("create", "load"):
+    if isinstance(error, AccessError) and method == "create":
         return False
     return not (isinstance(error, NotFoundError) and not isinstance(error, MissingError))
 
