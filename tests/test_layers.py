@@ -111,12 +111,14 @@ def upward(module: str, targets: set[str]) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 def test_imports_point_down_only() -> None:
     problems = [line for module, targets in graph().items()
                 for line in upward(module, targets)]
     assert problems == [], "\n".join(sorted(problems))
 
 
+@pytest.mark.slow
 def test_no_import_cycles() -> None:
     edges = graph()
     cycles: list[list[str]] = []

@@ -32,6 +32,7 @@ order: SaleOrderValues = {"state": "shipped"}
 '''
 
 
+@pytest.mark.slow
 async def test_stubs_of_the_fakes_models_pass_mypy_and_catch_mistakes(
         fake_odoo: FakeOdoo, tmp_path: Path) -> None:
     pytest.importorskip("mypy", reason="mypy is in the dev extra")
@@ -67,6 +68,7 @@ def test_rendering_is_pure_and_handles_odd_names() -> None:
         render_stubs({"bad/model": {}})
 
 
+@pytest.mark.slow
 def test_the_command_writes_stubs_from_the_fake(tmp_path: Path) -> None:
     out = tmp_path / "models.pyi"
     done = subprocess.run([sys.executable, "-m", "odoo_async", "stubs", "res.country",

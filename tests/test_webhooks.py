@@ -256,6 +256,7 @@ async def test_failing_handlers_are_retried_then_dead_lettered_and_replayed(
         await receiver.store.close()
 
 
+@pytest.mark.slow
 async def test_nothing_acknowledged_is_lost_when_the_receiver_is_killed(
         tmp_path: Path) -> None:
     store, out = tmp_path / "events.sqlite3", tmp_path / "handled.txt"
