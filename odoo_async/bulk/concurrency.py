@@ -80,7 +80,7 @@ class ConcurrencyLimit:
                         exc: BaseException | None, tb: TracebackType | None) -> None:
         self.release()
 
-    def observe(self, rows: int, seconds: float, *, overloaded: bool = False) -> None:
+    def observe(self, rows: int, seconds: float, *, overloaded: bool) -> None:
         """A chunk of ``rows`` finished in ``seconds`` (``overloaded``: the server said it
         was). A fixed limit ignores it."""
 
