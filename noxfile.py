@@ -76,8 +76,11 @@ def mutation(session: nox.Session) -> None:
     and the score to ``mutation/SCORE.md`` (see CONTRIBUTING.md).
     """
     session.install("-e", ".[test]", "mutmut>=3.8,<4", "mypy>=1.10")
-    session.run("mutmut", "run", "--max-children", "2", *_mutant_patterns(session.posargs))
-    session.run("python", "scripts/mutation_report.py")
+    patterns = _mutant_patterns(session.posargs)
+    session.run("mutmut", "run", "--max-children", "2", *patterns)
+    modules = [pattern.removesuffix(".*") for pattern in patterns if pattern.endswith(".*")]
+    session.run("python", "scripts/mutation_report.py",
+                *(["--only", *modules] if modules and len(modules) == len(patterns) else []))
 
 
 @nox.session(python="3.11")

@@ -174,6 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--into", type=Path, default=Path("mutation"),
                         help="the directory of SCORE.md, survivors.txt and equivalents.txt")
     parser.add_argument("--revision", help="what the run ran on (default: today and HEAD)")
+    parser.add_argument("--only", nargs="+", metavar="MODULE", default=[],
+                        help="update only these modules (and the modules under them), e.g. "
+                             "odoo_async.bulk: what the last run was for")
     args = parser.parse_args(argv)
     out: Path = args.into
     listing = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"],
@@ -195,7 +198,9 @@ def main(argv: list[str] | None = None) -> int:
                 old = new = "?"
             run_survivors[module_of(name)].append((name, old, new))
     checked = {module for module, by_status in counts.items()
-               if sum(by_status.values()) > by_status["not checked"]}
+               if sum(by_status.values()) > by_status["not checked"]
+               and (not args.only or any(module == only or module.startswith(f"{only}.")
+                                         for only in args.only))}
     explained = read_equivalents(out / "equivalents.txt")
     rows = read_table(out / "SCORE.md")
     survivors = read_survivors(out / "survivors.txt")
