@@ -31,10 +31,11 @@ from pathlib import Path
 MUTANTS = Path("mutants")
 _QUOTED = re.compile(r"""(['"])(?:\\.|(?!\1).)*\1""")
 DETECTED = ("killed", "timeout", "caught by type check")
-HEADER = ("| module | mutants | killed | type check | timeout | survived | explained "
-          "| unexplained | score | not run | run on |")
-COUNTED = ("mutants", "killed", "type check", "timeout", "survived", "explained",
-           "unexplained")
+COLUMNS = ("module", "mutants", "killed", "type check", "timeout", "survived", "explained",
+           "unexplained", "score", "not run", "run on")
+STATUS_OF_COLUMN = {"mutants": "mutants", "killed": "killed",
+                    "type check": "caught by type check", "timeout": "timeout",
+                    "survived": "survived", "not run": "not checked"}
 
 
 @cache
@@ -136,15 +137,18 @@ def read_equivalents(path: Path) -> dict[tuple[str, str], str]:
     return explained
 
 
-def read_table(path: Path) -> dict[str, str]:
-    """The rows of an earlier SCORE.md, by module."""
+def read_table(path: Path) -> dict[str, tuple[dict[str, int], str]]:
+    """The rows of an earlier SCORE.md, by module: the counts of mutmut's statuses and
+    what the run ran on."""
     if not path.exists():
         return {}
     rows = {}
     for line in path.read_text().splitlines():
-        cells = [cell.strip() for cell in line.strip("|").split("|")]
-        if line.startswith("| odoo_async") and len(cells) == HEADER.count("|") - 1:
-            rows[cells[0]] = line
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("| odoo_async") and len(cells) == len(COLUMNS):
+            values = dict(zip(COLUMNS, cells, strict=True))
+            rows[cells[0]] = ({status: int(values[column]) for column, status in
+                               STATUS_OF_COLUMN.items()}, values["run on"])
     return rows
 
 
@@ -157,6 +161,51 @@ def read_survivors(path: Path) -> dict[str, list[tuple[str, str, str]]]:
             if len(parts) == 4:
                 found[module_of(parts[0])].append((parts[0], parts[2][2:], parts[3][2:]))
     return found
+
+
+def write(out: Path, rows: dict[str, tuple[dict[str, int], str]],
+          survivors: dict[str, list[tuple[str, str, str]]]) -> collections.Counter[str]:
+    """Write SCORE.md and survivors.txt, each survivor with its recorded explanation
+    (``equivalents.txt``) or a first sort; return the totals."""
+    explained = read_equivalents(out / "equivalents.txt")
+    out.mkdir(exist_ok=True)
+    lines, table = [], []
+    total = collections.Counter[str]()
+    for module in sorted(rows):
+        counts = collections.Counter(rows[module][0])
+        revision = rows[module][1]
+        known = 0
+        for name, old, new in sorted(survivors.get(module, [])):
+            reason = explained.get((name, new))
+            known += reason is not None
+            lines.append(f"{name}\t{reason or category(old, new)}\t- {old}\t+ {new}")
+        detected = sum(counts[status] for status in DETECTED)
+        tested = detected + counts["survived"]
+        total.update(counts)
+        total["explained"] += known
+        table.append(
+            f"| {module} | {counts['mutants']} | {counts['killed']} | "
+            f"{counts['caught by type check']} | {counts['timeout']} | "
+            f"{counts['survived']} | {known} | {counts['survived'] - known} | "
+            f"{f'{detected / tested:.0%}' if tested else '-'} | "
+            f"{counts['not checked']} | {revision} |")
+    (out / "survivors.txt").write_text("".join(f"{line}\n" for line in lines))
+    detected = sum(total[status] for status in DETECTED)
+    score = detected / (detected + total["survived"]) if detected else 0.0
+    (out / "SCORE.md").write_text(
+        "# Mutation score\n\n"
+        "Written by `scripts/mutation_report.py` after `nox -s mutation -- <group>`; each "
+        "row is the last run of its module (`run on`: the date and commit). `type check`: "
+        "mutants `mypy --strict` refuses (CI would). Score: detected (killed, type check, "
+        "timeout) / (detected + survived). `explained`: survivors with a recorded reason "
+        "in `equivalents.txt`; `unexplained`: the work left.\n\n"
+        f"Over all modules: **{score:.1%}** detected; {total['survived']} survivors, "
+        f"{total['explained']} explained, {total['survived'] - total['explained']} "
+        "unexplained.\n\n"
+        + "\n".join(["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS), *table])
+        + "\n")
+    total["score"] = round(score * 1000)
+    return total
 
 
 def _revision() -> str:
@@ -177,12 +226,40 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", metavar="MODULE", default=[],
                         help="update only these modules (and the modules under them), e.g. "
                              "odoo_async.bulk: what the last run was for")
+    parser.add_argument("--explanations-only", action="store_true",
+                        help="no run to read: apply equivalents.txt to what is recorded")
     args = parser.parse_args(argv)
     out: Path = args.into
+    rows = read_table(out / "SCORE.md")
+    survivors = read_survivors(out / "survivors.txt")
+    updated = 0
+    if not args.explanations_only:
+        counts, run_survivors = read_run()
+        revision = args.revision or _revision()
+        for module, by_status in counts.items():
+            if sum(by_status.values()) == by_status["not checked"]:
+                continue  # not run
+            if args.only and not any(module == only or module.startswith(f"{only}.")
+                                     for only in args.only):
+                continue
+            by_status["mutants"] = sum(by_status.values())
+            rows[module] = (dict(by_status), revision)
+            survivors[module] = run_survivors[module]
+            updated += 1
+    total = write(out, rows, survivors)
+    print(f"{updated} modules updated; over all: {total['score'] / 10:.1f}% detected, "
+          f"{total['survived'] - total['explained']} survivors unexplained ({out})")
+    return 0
+
+
+def read_run() -> tuple[dict[str, collections.Counter[str]],
+                        dict[str, list[tuple[str, str, str]]]]:
+    """The statuses of the last run by module, and its survivors (mypy's verdict
+    applied)."""
     listing = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"],
                              capture_output=True, text=True, check=True).stdout
     counts: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
-    run_survivors: dict[str, list[tuple[str, str, str]]] = collections.defaultdict(list)
+    survivors: dict[str, list[tuple[str, str, str]]] = collections.defaultdict(list)
     refused = refused_by_mypy() if "survived" in listing else set()
     for line in listing.splitlines():
         name, _, status = line.strip().rpartition(": ")
@@ -196,56 +273,8 @@ def main(argv: list[str] | None = None) -> int:
                 old, new = change(name)
             except (OSError, SyntaxError):
                 old = new = "?"
-            run_survivors[module_of(name)].append((name, old, new))
-    checked = {module for module, by_status in counts.items()
-               if sum(by_status.values()) > by_status["not checked"]
-               and (not args.only or any(module == only or module.startswith(f"{only}.")
-                                         for only in args.only))}
-    explained = read_equivalents(out / "equivalents.txt")
-    rows = read_table(out / "SCORE.md")
-    survivors = read_survivors(out / "survivors.txt")
-    revision = args.revision or _revision()
-    for module in checked:
-        survivors[module] = run_survivors[module]
-        by_status = counts[module]
-        detected = sum(by_status[status] for status in DETECTED)
-        tested = detected + by_status["survived"]
-        known = sum(1 for name, _, new in survivors[module] if (name, new) in explained)
-        rows[module] = (
-            f"| {module} | {sum(by_status.values())} | {by_status['killed']} | "
-            f"{by_status['caught by type check']} | {by_status['timeout']} | "
-            f"{by_status['survived']} | {known} | "
-            f"{by_status['survived'] - known} | "
-            f"{f'{detected / tested:.0%}' if tested else '-'} | "
-            f"{by_status['not checked']} | {revision} |")
-    out.mkdir(exist_ok=True)
-    lines = []
-    for module in sorted(survivors):
-        for name, old, new in sorted(survivors[module]):
-            verdict = explained.get((name, new)) or category(old, new)
-            lines.append(f"{name}\t{verdict}\t- {old}\t+ {new}")
-    (out / "survivors.txt").write_text("\n".join(lines) + "\n")
-    total = collections.Counter[str]()
-    for row in rows.values():
-        cells = [cell.strip() for cell in row.strip("|").split("|")]
-        for key, cell in zip(COUNTED, cells[1:len(COUNTED) + 1], strict=True):
-            total[key] += int(cell)
-    detected = total["killed"] + total["type check"] + total["timeout"]
-    score = detected / (detected + total["survived"]) if detected else 0.0
-    (out / "SCORE.md").write_text(
-        "# Mutation score\n\n"
-        "Written by `scripts/mutation_report.py` after `nox -s mutation -- <group>`; each "
-        "row is the last run of its module (`run on`: the date and commit). `type check`: "
-        "mutants `mypy --strict` refuses (CI would). Score: detected (killed, type check, "
-        "timeout) / (detected + survived). `explained`: survivors with a recorded reason "
-        "in `equivalents.txt`; `unexplained`: the work left.\n\n"
-        f"Over all modules: **{score:.1%}** detected; {total['survived']} survivors, "
-        f"{total['explained']} explained, {total['unexplained']} unexplained.\n\n"
-        + "\n".join([HEADER, "|" + "---|" * (HEADER.count("|") - 1)]
-                     + [rows[module] for module in sorted(rows)]) + "\n")
-    print(f"{len(checked)} modules updated; over all: {score:.1%} detected, "
-          f"{total['unexplained']} survivors unexplained (mutation/survivors.txt)")
-    return 0
+            survivors[module_of(name)].append((name, old, new))
+    return counts, survivors
 
 
 if __name__ == "__main__":
