@@ -374,6 +374,27 @@ async def test_progress_is_reported_after_each_chunk(fake_odoo: FakeOdoo) -> Non
     assert seen[-1].report.created == 450
 
 
+async def test_progress_reports_the_pace_and_what_is_left() -> None:
+    """Rows per second since the start and the time left at that pace, by the client's
+    clock: none yet at the start, then done / elapsed."""
+    clock = ManualClock(start=100.0)
+    delays = iter([0.0, 4.0, 4.0])
+
+    def handler(call: MockCall) -> Any:
+        if call.method == "fields_get":
+            return {"name": {"type": "char"}, "ref": {"type": "char"}}
+        clock.tick(next(delays))
+        return [1]
+
+    seen: list[Progress] = []
+    async with Client("https://odoo.test", "k" * 40, clock=clock,
+                      transport=MockTransport(handler)) as odoo:
+        await odoo.bulk.create("res.partner", [{"name": "a"}, {"name": "b"}, {"name": "c"}],
+                               chunk_size=1, concurrency=1, on_progress=seen.append)
+    assert [(p.done, p.total, p.rows_per_second, p.eta) for p in seen] == [
+        (1, 3, 0.0, None), (2, 3, 0.5, 2.0), (3, 3, 0.375, 0.0)]
+
+
 async def test_stream_pages_by_id_and_sees_concurrent_changes(fake_odoo: FakeOdoo) -> None:
     async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
         created = await odoo.bulk.create("res.partner", partners(25))
