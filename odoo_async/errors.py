@@ -473,7 +473,7 @@ def excerpt(body: bytes, *, limit: int = EXCERPT_CHARS) -> str:
 def _media_type(headers: Mapping[str, str]) -> str:
     for key, value in headers.items():
         if key.lower() == "content-type":
-            return value.split(";", 1)[0].strip().lower()
+            return value.partition(";")[0].strip().lower()
     return ""
 
 
@@ -504,9 +504,7 @@ def _class_for(status: int, name: str | None, *, html_page: bool = False) -> typ
     by_name = _BY_NAME.get(name)
     if by_name is not None:
         return by_name
-    if name.startswith("odoo.exceptions.") and status == 422:
-        return UserError
-    return _BY_STATUS.get(status, ServerError)
+    return _BY_STATUS.get(status, ServerError)  # 422: a UserError of a name not listed
 
 
 _UNKNOWN_MODEL: Final = re.compile(r"^the model '[^']+' does not exist", re.IGNORECASE)

@@ -100,6 +100,23 @@ def test_excerpt_of_html_text_and_broken_bytes() -> None:
     # Only the first limit x 20 bytes are read: here one whole tag, nothing after it.
     assert excerpt(b"<" + b"x" * 38 + b"><title>T</title>", limit=2) == ""
     assert excerpt(b" " * 40 + b"x", limit=2) == ""
+    assert excerpt(b"x" * 200) == "x" * 200  # exactly the limit: whole
+    assert excerpt(b"x" * 201) == "x" * 199 + "\u2026"
+
+
+def test_only_a_json_answer_is_read_as_an_odoo_error_object() -> None:
+    page = b'{"name": "odoo.exceptions.UserError", "message": "from a proxy"}'
+    error = errors.error_from_response(502, {"Content-Type": "text/html"}, page)
+    assert (type(error), error.name) == (errors.BadGatewayError, None)
+
+
+def test_an_unlisted_error_name_keeps_the_status_it_came_with() -> None:
+    body = b'{"name": "psycopg2.errors.SerializationFailure", "message": "retry"}'
+    error = errors.error_from_response(409, {"Content-Type": "application/json"}, body)
+    assert (type(error), error.status) == (errors.ConflictError, 409)
+    body = b'{"name": "odoo.exceptions.RedirectWarning", "message": "go"}'
+    error = errors.error_from_response(422, {"Content-Type": "application/json"}, body)
+    assert (type(error), error.status) == (errors.UserError, 422)
 
 
 # -- values ----------------------------------------------------------------------------

@@ -383,3 +383,9 @@ def test_membership_names_its_method_when_given_one_value(method: str) -> None:
     with pytest.raises(TypeError, match=rf"^{method}\(\) takes a list, set or recordset, "
                                         r"not int$"):
         getattr(F.name, method)(5)
+
+
+def test_a_condition_on_a_mapping_value_can_be_hashed() -> None:
+    first = Domain("x", "=", {"a": 1})
+    assert first == Domain("x", "=", {"a": 1})
+    assert len({first, Domain("x", "=", {"a": 1})}) == 1
