@@ -395,6 +395,37 @@ async def test_progress_reports_the_pace_and_what_is_left() -> None:
         (1, 3, 0.0, None), (2, 3, 0.5, 2.0), (3, 3, 0.375, 0.0)]
 
 
+async def concurrency_history(rows: int, *, overloaded_call: int | None = None) -> list[int]:
+    """The limits "auto" concurrency went through creating ``rows`` one per chunk, each
+    call taking one second of the client's clock; call ``overloaded_call`` is refused
+    once with a 429 (the client retries it)."""
+    clock = ManualClock(start=1000.0, autojump=True)
+    calls = 0
+
+    def handler(call: MockCall) -> Any:
+        nonlocal calls
+        if call.method == "fields_get":
+            return {"name": {"type": "char"}}
+        calls += 1
+        clock.tick(1.0)
+        if calls == overloaded_call:
+            raise errors.TooManyRequestsError("slow down", status=429)
+        return [calls]
+
+    async with Client("https://odoo.test", "k" * 40, clock=clock,
+                      transport=MockTransport(handler)) as odoo:
+        report = await odoo.bulk.create("res.partner", [{"name": str(i)} for i in range(rows)],
+                                        chunk_size=1)
+    assert report.created == rows
+    return report.concurrency
+
+
+async def test_auto_concurrency_climbs_and_backs_off_on_overload() -> None:
+    assert await concurrency_history(12) == [2, 3]  # faster with three: climbed
+    assert await concurrency_history(12, overloaded_call=1) == [2, 1]  # halved at once
+    assert await concurrency_history(12, overloaded_call=5) == [2, 3, 1]
+
+
 async def test_stream_pages_by_id_and_sees_concurrent_changes(fake_odoo: FakeOdoo) -> None:
     async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
         created = await odoo.bulk.create("res.partner", partners(25))
