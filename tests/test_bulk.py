@@ -20,6 +20,7 @@ from odoo_async.bulk import (
     Progress,
     RowStatus,
 )
+from odoo_async.bulk import api as bulk_api
 from odoo_async.resilience import ManualClock
 from odoo_async.testing import (
     FakeOdoo,
@@ -424,6 +425,66 @@ async def test_auto_concurrency_climbs_and_backs_off_on_overload() -> None:
     assert await concurrency_history(12) == [2, 3]  # faster with three: climbed
     assert await concurrency_history(12, overloaded_call=1) == [2, 1]  # halved at once
     assert await concurrency_history(12, overloaded_call=5) == [2, 3, 1]
+
+
+def refusing(answer: Any) -> MockTransport:
+    """A server that knows the field ``name`` and answers ``create`` with ``answer``
+    (raised when it is an exception)."""
+    def handler(call: MockCall) -> Any:
+        if call.method == "fields_get":
+            return {"name": {"type": "char"}}
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    return MockTransport(handler)
+
+
+THREE = [{"name": "a"}, {"name": "b"}, {"name": "c"}]
+
+
+async def test_an_answer_without_one_id_per_row_leaves_the_rows_unknown() -> None:
+    """Which row became which record cannot be guessed: the call ran, so its rows are
+    outcome unknown; the next chunk was never sent."""
+    async with Client("https://odoo.test", "k" * 40, transport=refusing([1])) as odoo:
+        with pytest.raises(BulkError) as caught:
+            await odoo.bulk.create("res.partner", THREE, chunk_size=2, concurrency=1)
+    why = "res.partner.create answered [1] for 2 rows, not one id per row [HTTP 200]"
+    assert [(r.status, r.id, r.error) for r in caught.value.report] == [
+        (RowStatus.OUTCOME_UNKNOWN, None, f"the operation stopped on ProtocolError: {why}"),
+        (RowStatus.OUTCOME_UNKNOWN, None, f"the operation stopped on ProtocolError: {why}"),
+        (RowStatus.SKIPPED, None, f"the operation stopped before this row was sent ({why})")]
+
+
+async def test_a_refusal_that_proves_nothing_ran_skips_the_rows_it_carried() -> None:
+    """A 429 (after the retries) proves the call never ran: its rows are skipped, not
+    unknown."""
+    server = refusing(errors.TooManyRequestsError("slow down", status=429))
+    async with Client("https://odoo.test", "k" * 40, retry=False, transport=server) as odoo:
+        with pytest.raises(BulkError) as caught:
+            await odoo.bulk.create("res.partner", THREE, chunk_size=2, concurrency=1)
+    assert [(r.status, r.error) for r in caught.value.report] == [
+        (RowStatus.SKIPPED, "the operation stopped on TooManyRequestsError: slow down "
+                            "[HTTP 429]")] * 2 + [
+        (RowStatus.SKIPPED, "the operation stopped before this row was sent (slow down "
+                            "[HTTP 429])")]
+
+
+async def test_an_unexpected_error_after_a_call_leaves_its_rows_unknown(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not an Odoo error (a bug, a broken callback inside the library): the call may have
+    run, so its rows are outcome unknown, and the error itself reaches the caller."""
+    def broken(*_: Any) -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(bulk_api, "_record_created", broken)
+    async with Client("https://odoo.test", "k" * 40, transport=refusing([1, 2])) as odoo:
+        operation = odoo.bulk.create("res.partner", THREE[:2], concurrency=1)
+        with pytest.raises(RuntimeError, match=r"^bug$"):
+            await operation
+    assert [(r.status, r.error) for r in operation.report] == [
+        (RowStatus.OUTCOME_UNKNOWN, "the operation stopped on RuntimeError: bug")] * 2
 
 
 async def test_stream_pages_by_id_and_sees_concurrent_changes(fake_odoo: FakeOdoo) -> None:

@@ -14,7 +14,7 @@ from odoo_async.bulk.loadformat import load_cells, loadable
 from odoo_async.bulk.plan import PlannedRow, WriteGroup, key_of, plan_upsert
 from odoo_async.bulk.report import BulkError, BulkReport, RowResult, RowStatus
 from odoo_async.domain import Domain
-from odoo_async.errors import OdooError, OutcomeUnknownError
+from odoo_async.errors import OdooError, OutcomeUnknownError, ProtocolError
 from odoo_async.orm.metadata import FieldInfo, ModelInfo
 from odoo_async.resilience.clock import Clock
 from odoo_async.values import normalize_ids
@@ -113,6 +113,23 @@ async def _lost(engine: Engine, rows: list[PlannedRow], error: OdooError,
         await reconcile(rows)
     else:
         engine.settle(rows, RowStatus.OUTCOME_UNKNOWN, _message(error))
+
+
+def _record_created(engine: Engine, model: str, method: str, rows: list[PlannedRow],
+                    ids: Any) -> None:
+    """Record the ids ``create`` or ``load`` answered, one per row in order.
+
+    Raises:
+        ProtocolError: the answer is not one id per row. The call ran, so which row
+            became which record is unknown: the rows are ``outcome_unknown``, never
+            matched to ids by guess.
+    """
+    if not isinstance(ids, list) or len(ids) != len(rows) or not all(
+            isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        raise ProtocolError(f"{model}.{method} answered {ids!r:.60} for {len(rows)} rows, "
+                            "not one id per row", status=200)
+    for row, record_id in zip(rows, ids, strict=True):
+        engine.record(RowResult(row.index, row.key, RowStatus.CREATED, id=record_id))
 
 
 class Bulk:
@@ -247,8 +264,7 @@ class Bulk:
             await self._split(rows, error, engine, lambda part: self._create(
                 engine, model, info, part, mode="create", reconcile=reconcile))
             return
-        for row, record_id in zip(rows, ids, strict=True):
-            engine.record(RowResult(row.index, row.key, RowStatus.CREATED, id=int(record_id)))
+        _record_created(engine, model, "create", rows, ids)
 
     async def _load(self, engine: Engine, model: str, info: ModelInfo,
                     rows: list[PlannedRow],
@@ -274,9 +290,7 @@ class Bulk:
                 return
             ids = answer.get("ids") if isinstance(answer, Mapping) else None
             if ids:
-                for row, record_id in zip(rows, ids, strict=True):
-                    engine.record(RowResult(row.index, row.key, RowStatus.CREATED,
-                                            id=int(record_id)))
+                _record_created(engine, model, "load", rows, ids)
                 return
             messages = answer.get("messages", []) if isinstance(answer, Mapping) else []
             bad = {int(m["record"]): str(m.get("message", "refused"))
