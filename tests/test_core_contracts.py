@@ -336,6 +336,7 @@ def test_set_values_are_sent_sorted_and_recordsets_as_their_ids() -> None:
     assert Domain("partner_id", "in", _Records(4, 5)).to_list() == [
         ["partner_id", "in", [4, 5]]]
     assert Domain("id", "in", {3, 1}) == Domain("id", "in", [1, 3])
+    assert Domain("partner_id", "in", _Records(4, 5)) == Domain("partner_id", "in", [4, 5])
 
 
 def test_a_bad_domain_item_is_quoted_whole_up_to_80_characters() -> None:
