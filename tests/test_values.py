@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import time
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from odoo_async.values import (
+    MAX_DEPTH,
+    MAX_ID,
     Many2one,
     from_wire,
+    normalize_ids,
     parse_datetime,
     to_odoo,
     to_wire,
@@ -147,3 +151,90 @@ def test_malformed_date_is_an_error() -> None:
 )
 def test_to_odoo_inverts_from_wire(value: Any, field_type: str, expected: Any) -> None:
     assert to_odoo(value, field_type) == expected
+
+
+# -- what mutation testing found unpinned (see mutation/README.md) ----------------------
+
+
+def _nested(depth: int, wrap: Any) -> Any:
+    value: Any = 1
+    for _ in range(depth):
+        value = wrap(value)
+    return value
+
+
+class _Wrapped:
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __odoo_json__(self) -> Any:
+        return self.value
+
+
+@pytest.mark.parametrize("wrap", [lambda v: [v], lambda v: {"k": v}, _Wrapped],
+                         ids=["list", "dict", "wire-convertible"])
+def test_nesting_is_allowed_up_to_max_depth(wrap: Any) -> None:
+    to_wire(_nested(MAX_DEPTH, wrap))  # exactly the limit: accepted
+    with pytest.raises(ValueError, match=r"nested more than 100 levels deep"):
+        to_wire(_nested(MAX_DEPTH + 1, wrap))
+
+
+class Special(enum.Enum):
+    NAN = float("nan")
+    NAIVE = dt.datetime(2026, 1, 2)
+    PAIR = (1, 2)
+
+
+def test_an_enum_is_converted_as_its_value_with_the_same_rules() -> None:
+    assert to_wire(Special.NAIVE, naive_is_utc=True) == "2026-01-02 00:00:00"
+    assert to_wire(Special.PAIR) == [1, 2]
+    with pytest.raises(ValueError, match=r"^vals\['x'\]: nan cannot be sent as JSON$"):
+        to_wire_vals({"x": Special.NAN})
+
+
+def test_errors_name_where_the_bad_value_is() -> None:
+    with pytest.raises(ValueError, match=r"^value: nan cannot be sent as JSON$"):
+        to_wire(float("nan"))
+    with pytest.raises(ValueError, match=r"^vals\['x'\]\[0\]: nan cannot be sent as JSON$"):
+        to_wire_vals({"x": [float("nan")]})
+    with pytest.raises(ValueError, match=r"^vals\['x'\]: nan cannot be sent as JSON$"):
+        to_wire_vals({"x": _Wrapped(float("nan"))})
+    with pytest.raises(ValueError, match=r"^value: the string holds a lone surrogate, which "
+                                         r"is not valid Unicode text$"):
+        to_wire({"\ud800": 1})
+    with pytest.raises(ValueError, match="naive datetime"):
+        to_wire_vals({"date_order": dt.datetime(2026, 1, 2)})
+
+
+def test_a_set_is_sent_sorted() -> None:
+    words = [f"w{i:02}" for i in range(20)]
+    assert to_wire(set(words)) == words
+
+
+@pytest.mark.skipif(not hasattr(time, "tzset"), reason="needs time.tzset (Unix)")
+def test_an_aware_datetime_is_sent_in_utc_whatever_the_machines_zone(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        paris = dt.timezone(dt.timedelta(hours=1))
+        assert to_wire(dt.datetime(2026, 1, 2, 12, tzinfo=paris)) == "2026-01-02 11:00:00"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_many2one_answers_of_every_shape() -> None:
+    assert from_wire([5, 7], "many2one") == Many2one(5, None)  # a name that is not text
+    assert from_wire({"id": 5, "display_name": 7}, "many2one") == Many2one(5, None)
+    assert from_wire({"id": 5, "display_name": "Five"}, "many2one") == Many2one(5, "Five")
+    assert from_wire("odd", "many2one") == "odd"  # not a many2one answer: as sent
+
+
+def test_ids_are_checked_one_by_one() -> None:
+    assert normalize_ids([MAX_ID]) == [MAX_ID]
+    with pytest.raises(ValueError, match=rf"^ids must be between 1 and {MAX_ID}, got "):
+        normalize_ids([MAX_ID + 1])
+    with pytest.raises(TypeError, match=r"^ids must be ints, got 'a' \(str\)$"):
+        normalize_ids(["a"])
