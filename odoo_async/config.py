@@ -36,7 +36,7 @@ class Timeout:
     read: float | None = attrs.field(default=None, validator=_positive_or_none)
 
 
-def _count(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+def _non_negative_int(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"ConnectionLimits.{attribute.name} must be an int >= 0, "
                          f"got {value!r}")
@@ -59,7 +59,7 @@ class ConnectionLimits:
             limit); a larger one raises ``ProtocolError`` instead of filling memory.
     """
 
-    max_connections: int = attrs.field(default=32, validator=_count)
+    max_connections: int = attrs.field(default=32, validator=_non_negative_int)
     keepalive_timeout: float = attrs.field(default=15.0)
     force_close: bool = False
     max_answer_bytes: int | None = attrs.field(default=512 * 1024 * 1024)
