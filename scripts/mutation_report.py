@@ -228,13 +228,19 @@ def main(argv: list[str] | None = None) -> int:
                              "odoo_async.bulk: what the last run was for")
     parser.add_argument("--explanations-only", action="store_true",
                         help="no run to read: apply equivalents.txt to what is recorded")
+    parser.add_argument("--recheck", action="store_true",
+                        help="the last run re-ran the recorded survivors by name (mutmut "
+                             "run NAME...): move the ones now detected, drop the ones whose "
+                             "code is gone, keep the other rows")
     args = parser.parse_args(argv)
     out: Path = args.into
     rows = read_table(out / "SCORE.md")
     survivors = read_survivors(out / "survivors.txt")
     updated = 0
-    if not args.explanations_only:
-        counts, run_survivors = read_run()
+    if args.recheck:
+        updated = recheck(rows, survivors, *read_run())
+    elif not args.explanations_only:
+        counts, run_survivors, _ = read_run()
         revision = args.revision or _revision()
         for module, by_status in counts.items():
             if sum(by_status.values()) == by_status["not checked"]:
@@ -252,14 +258,44 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def recheck(rows: dict[str, tuple[dict[str, int], str]],
+            survivors: dict[str, list[tuple[str, str, str]]],
+            counts: dict[str, collections.Counter[str]],
+            run_survivors: dict[str, list[tuple[str, str, str]]],
+            statuses: dict[str, str]) -> int:
+    """Apply a run that re-ran recorded survivors by name to ``rows`` and ``survivors``;
+    return how many survivors it settled (detected now, or their code gone)."""
+    settled = 0
+    fresh = {name: (old, new) for found in run_survivors.values() for name, old, new in found}
+    for module, found in survivors.items():
+        if module not in rows or module not in counts:
+            continue
+        kept = []
+        for name, old, new in found:
+            status = statuses.get(name)
+            if status == "survived" or status == "not checked":
+                kept.append((name, *fresh.get(name, (old, new))))
+                continue
+            moved = rows[module][0]
+            moved["survived"] -= 1
+            if status is None:  # the run generated this module: the mutant is gone
+                moved["mutants"] -= 1
+            else:
+                moved[status] = moved.get(status, 0) + 1
+            settled += 1
+        survivors[module] = kept
+    return settled
+
+
 def read_run() -> tuple[dict[str, collections.Counter[str]],
-                        dict[str, list[tuple[str, str, str]]]]:
-    """The statuses of the last run by module, and its survivors (mypy's verdict
-    applied)."""
+                        dict[str, list[tuple[str, str, str]]], dict[str, str]]:
+    """The statuses of the last run by module, its survivors, and every mutant's status
+    (mypy's verdict applied to the survivors)."""
     listing = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"],
                              capture_output=True, text=True, check=True).stdout
     counts: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
     survivors: dict[str, list[tuple[str, str, str]]] = collections.defaultdict(list)
+    statuses: dict[str, str] = {}
     refused = refused_by_mypy() if "survived" in listing else set()
     for line in listing.splitlines():
         name, _, status = line.strip().rpartition(": ")
@@ -267,6 +303,7 @@ def read_run() -> tuple[dict[str, collections.Counter[str]],
             continue
         if status == "survived" and name in refused:
             status = "caught by type check"
+        statuses[name] = status
         counts[module_of(name)][status] += 1
         if status == "survived":
             try:
@@ -274,7 +311,7 @@ def read_run() -> tuple[dict[str, collections.Counter[str]],
             except (OSError, SyntaxError):
                 old = new = "?"
             survivors[module_of(name)].append((name, old, new))
-    return counts, survivors
+    return counts, survivors, statuses
 
 
 if __name__ == "__main__":
