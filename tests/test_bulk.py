@@ -13,6 +13,7 @@ import pytest
 from odoo_async import Client, F, errors
 from odoo_async import errors as errors_module
 from odoo_async.bulk import (
+    AdaptiveConcurrency,
     BulkError,
     BulkReport,
     BulkTimeoutError,
@@ -21,7 +22,8 @@ from odoo_async.bulk import (
     RowStatus,
 )
 from odoo_async.bulk import api as bulk_api
-from odoo_async.resilience import ManualClock
+from odoo_async.bulk import engine as engine_module
+from odoo_async.resilience import ConstantBackoff, ManualClock, RetryPolicy
 from odoo_async.testing import (
     FakeOdoo,
     MockCall,
@@ -414,11 +416,29 @@ async def concurrency_history(rows: int, *, overloaded_call: int | None = None) 
         return [calls]
 
     async with Client("https://odoo.test", "k" * 40, clock=clock,
+                      retry=RetryPolicy(backoff=ConstantBackoff(0.5)),
                       transport=MockTransport(handler)) as odoo:
         report = await odoo.bulk.create("res.partner", [{"name": str(i)} for i in range(rows)],
                                         chunk_size=1)
     assert report.created == rows
     return report.concurrency
+
+
+async def test_each_chunk_is_measured_by_the_clients_clock(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the concurrency limit is told after each chunk: its rows, the seconds it took
+    and whether the server said it was overloaded."""
+    seen: list[tuple[int, float, bool]] = []
+
+    class Recording(AdaptiveConcurrency):
+        def observe(self, rows: int, seconds: float, *, overloaded: bool = False) -> None:
+            seen.append((rows, seconds, overloaded))
+            super().observe(rows, seconds, overloaded=overloaded)
+
+    monkeypatch.setattr(engine_module, "AdaptiveConcurrency", Recording)
+    await concurrency_history(3, overloaded_call=2)
+    assert seen == [(1, 1.0, False), (1, 2.5, True), (1, 1.0, False)]  # 2 calls, 0.5 s apart
 
 
 async def test_auto_concurrency_climbs_and_backs_off_on_overload() -> None:
