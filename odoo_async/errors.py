@@ -280,7 +280,7 @@ class ServerError(OdooError):
     ) -> None:
         where = _where(model, method)
         label = f"{name}, HTTP {status}" if name else f"HTTP {status}"
-        super().__init__(f"{message} [{label}]" + (f" ({where})" if where else ""))
+        super().__init__(f"{message} [{label}]".lstrip() + (f" ({where})" if where else ""))
         self.message = message
         self.status = status
         self.name = name

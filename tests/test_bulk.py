@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from odoo_async import Client, F, errors
+from odoo_async import Client, F, Secret, errors
 from odoo_async import errors as errors_module
 from odoo_async.bulk import (
     AdaptiveConcurrency,
@@ -505,6 +505,36 @@ async def test_an_unexpected_error_after_a_call_leaves_its_rows_unknown(
             await operation
     assert [(r.status, r.error) for r in operation.report] == [
         (RowStatus.OUTCOME_UNKNOWN, "the operation stopped on RuntimeError: bug")] * 2
+
+
+async def test_secrets_that_look_alike_are_never_written_as_one() -> None:
+    """Two passwords masked alike (same last characters) are different values: each
+    record gets its own, in its own write."""
+    sent: list[tuple[list[int], Any]] = []
+
+    def handler(call: MockCall) -> Any:
+        if call.method == "fields_get":
+            return {"password": {"type": "char"}, "login": {"type": "char"}}
+        if call.method == "search_read":
+            return [{"id": 2, "login": "a", "password": False},
+                    {"id": 3, "login": "b", "password": False}]
+        sent.append((call.ids, call.params["vals"]["password"]))
+        return True
+
+    shared = Secret("same-1234")
+    async with Client("https://odoo.test", "k" * 40,
+                      transport=MockTransport(handler)) as odoo:
+        await odoo.bulk.write("res.users", [(2, {"password": Secret("alpha-1234")}),
+                                            (3, {"password": Secret("omega-1234")})])
+        assert sent == [([2], "alpha-1234"), ([3], "omega-1234")]
+        sent.clear()
+        await odoo.bulk.upsert("res.users", [{"login": "a", "password": Secret("alpha-1234")},
+                                             {"login": "b", "password": Secret("omega-1234")}],
+                               key="login")
+        assert sent == [([2], "alpha-1234"), ([3], "omega-1234")]
+        sent.clear()
+        await odoo.bulk.write("res.users", [(2, {"password": shared}), (3, {"password": shared})])
+        assert sent == [([2, 3], "same-1234")]  # the very same secret: one write
 
 
 async def test_stream_pages_by_id_and_sees_concurrent_changes(fake_odoo: FakeOdoo) -> None:

@@ -4,14 +4,13 @@ every row, and keyset streaming of whole tables."""
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 from odoo_async.bulk.compare import as_stored
 from odoo_async.bulk.engine import Engine, Options, ProgressCallback, Rows, is_row_error
 from odoo_async.bulk.loadformat import load_cells, loadable
-from odoo_async.bulk.plan import PlannedRow, WriteGroup, key_of, plan_upsert
+from odoo_async.bulk.plan import PlannedRow, WriteGroup, key_of, plan_upsert, same_values_key
 from odoo_async.bulk.report import BulkError, BulkReport, RowResult, RowStatus
 from odoo_async.domain import Domain
 from odoo_async.errors import OdooError, OutcomeUnknownError, ProtocolError
@@ -288,11 +287,14 @@ class Bulk:
             except OutcomeUnknownError as error:
                 await _lost(engine, rows, error, reconcile)
                 return
-            ids = answer.get("ids") if isinstance(answer, Mapping) else None
+            if not isinstance(answer, Mapping):  # it ran: which rows became records is unknown
+                raise ProtocolError(f"{model}.load answered {answer!r:.60}, not its ids and "
+                                    "messages", status=200)
+            ids = answer.get("ids")
             if ids:
                 _record_created(engine, model, "load", rows, ids)
                 return
-            messages = answer.get("messages", []) if isinstance(answer, Mapping) else []
+            messages = answer.get("messages", [])
             bad = {int(m["record"]): str(m.get("message", "refused"))
                    for m in messages if isinstance(m, Mapping) and m.get("type") == "error"
                    and isinstance(m.get("record"), int) and 0 <= m["record"] < len(rows)}
@@ -779,7 +781,7 @@ def _write_groups(rows: Sequence[PlannedRow]) -> list[list[PlannedRow]]:
     groups: dict[str, list[PlannedRow]] = {}
     owner: dict[int, str] = {}
     for row in rows:
-        signature = json.dumps(row.values, sort_keys=True, default=str)
+        signature = same_values_key(row.values)
         if any(owner.get(i, signature) != signature for i in row.key):
             batches.append([])
             groups, owner = {}, {}

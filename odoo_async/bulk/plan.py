@@ -12,8 +12,9 @@ import attrs
 from odoo_async.bulk.compare import differs, stored_key, to_write
 from odoo_async.bulk.report import RowResult, RowStatus
 from odoo_async.orm.metadata import FieldInfo
+from odoo_async.secret import Secret
 
-__all__ = ["ChunkPlan", "PlannedRow", "WriteGroup", "key_of", "plan_upsert"]
+__all__ = ["ChunkPlan", "PlannedRow", "WriteGroup", "key_of", "plan_upsert", "same_values_key"]
 
 
 @attrs.frozen
@@ -67,6 +68,22 @@ def key_of(values: Mapping[str, Any], key: Sequence[str],
             raise ValueError(f"the key field {name!r} is empty")
         parts.append(part)
     return parts[0] if len(parts) == 1 else tuple(parts)
+
+
+def same_values_key(values: Mapping[str, Any]) -> str:
+    """The key under which rows whose values are identical share one ``write``.
+
+    A :class:`~odoo_async.secret.Secret` is never compared by its masked text (two
+    passwords ending alike would look the same): each one stands for itself, so rows
+    share a write only when they carry the very same Secret object.
+    """
+    return json.dumps(values, sort_keys=True, default=_key_part)
+
+
+def _key_part(value: Any) -> Any:
+    if isinstance(value, Secret):
+        return ["Secret", id(value)]
+    return str(value)
 
 
 def _changes(row: PlannedRow, record: Mapping[str, Any], key: Sequence[str],
@@ -128,7 +145,7 @@ def plan_upsert(
             settled.append(RowResult(row.index, row.key, RowStatus.UNCHANGED, id=record_id,
                                      archived=archived))
             continue
-        group_key = json.dumps(changes, sort_keys=True, default=str)
+        group_key = same_values_key(changes)
         _, members, archived_ids = groups.setdefault(group_key, (changes, [], set()))
         members.append((row, record_id))
         if archived:
