@@ -582,16 +582,12 @@ class Bulk:
 
     def _read_fields(self, info: ModelInfo, key: Sequence[str],
                      rows: Sequence[PlannedRow]) -> list[str]:
-        names = dict.fromkeys(key)
-        for row in rows:
-            names.update(dict.fromkeys(row.values))
-        for name in list(names):
-            currency = info.fields[name].currency_field
-            if currency and currency in info.fields:
-                names[currency] = None
+        names = [*key, *(name for row in rows for name in row.values)]
+        currencies = [info.fields[name].currency_field for name in names]
+        names += [currency for currency in currencies if currency and currency in info.fields]
         if "active" in info.fields:
-            names["active"] = None
-        return list(names)
+            names.append("active")
+        return list(dict.fromkeys(names))  # each once, in order
 
     async def _currency_rounding(self, engine: Engine, info: ModelInfo,
                                  rows: Sequence[PlannedRow],
