@@ -185,9 +185,10 @@ class Json2Transport:
                 404 without the api_doc module (a subclass per kind).
             odoo_async.errors.OdooError: the subclass for what went wrong.
         """
-        if name != "index.json" and not (name.endswith(".json") and name[:-5]
-                                          and all(p.isidentifier() for p in
-                                                  name[:-5].split("."))):
+        # index.json is of the model form too; an empty part ("".json, "a..json") is no
+        # identifier
+        if not (name.endswith(".json")
+                and all(part.isidentifier() for part in name.removesuffix(".json").split("."))):
             raise ValueError(f"not an API documentation name: {name!r}")
         answer = await self._http.request(
             "GET", self._url / "doc-bearer" / name,
