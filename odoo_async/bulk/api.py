@@ -215,7 +215,7 @@ class Bulk:
             BulkTimeoutError: the deadline passed.
         """
         options = self._options(chunk_size, max_chunk_bytes, concurrency, context,
-                                on_progress, progress_bar, deadline, dry_run, tracking)
+                                on_progress, progress_bar, deadline, tracking)
         if mode not in _MODES:
             raise ValueError(f"mode must be 'create' or 'load', got {mode!r}")
         report = BulkReport("create", model, dry_run=dry_run)
@@ -339,7 +339,7 @@ class Bulk:
             ValueError, BulkError, BulkTimeoutError: as :meth:`create`.
         """
         options = self._options(chunk_size, max_chunk_bytes, concurrency, context,
-                                on_progress, progress_bar, deadline, dry_run, tracking)
+                                on_progress, progress_bar, deadline, tracking)
         report = BulkReport("write", model, dry_run=dry_run)
         source = updates.items() if isinstance(updates, Mapping) else updates
 
@@ -410,7 +410,7 @@ class Bulk:
             ValueError, BulkError, BulkTimeoutError: as :meth:`create`.
         """
         options = self._options(chunk_size, 4 * 1024 * 1024, concurrency, context,
-                                on_progress, progress_bar, deadline, dry_run, tracking)
+                                on_progress, progress_bar, deadline, tracking)
         report = BulkReport("unlink", model, dry_run=dry_run)
 
         async def run() -> BulkReport:
@@ -495,7 +495,7 @@ class Bulk:
         """
         key_fields = _key_fields(key)
         options = self._options(chunk_size, max_chunk_bytes, concurrency, context,
-                                on_progress, progress_bar, deadline, dry_run, tracking)
+                                on_progress, progress_bar, deadline, tracking)
         if mode not in _MODES:
             raise ValueError(f"mode must be 'create' or 'load', got {mode!r}")
         report = BulkReport("upsert", model, dry_run=dry_run)
@@ -750,12 +750,10 @@ class Bulk:
     @staticmethod
     def _options(chunk_size: int, max_chunk_bytes: int, concurrency: int | str,
                  context: Mapping[str, Any] | None, on_progress: ProgressCallback | None,
-                 progress_bar: bool, deadline: float | None, dry_run: bool, tracking: bool
-                 ) -> Options:
+                 progress_bar: bool, deadline: float | None, tracking: bool) -> Options:
         return Options(chunk_size=chunk_size, max_chunk_bytes=max_chunk_bytes,
                        concurrency=concurrency, context=context, on_progress=on_progress,
-                       progress_bar=progress_bar, deadline=deadline, dry_run=dry_run,
-                       tracking=tracking)
+                       progress_bar=progress_bar, deadline=deadline, tracking=tracking)
 
     def __repr__(self) -> str:
         return f"Bulk({self._client!r})"

@@ -98,7 +98,6 @@ class Options:
     on_progress: ProgressCallback | None = None
     progress_bar: bool = False
     deadline: float | None = None
-    dry_run: bool = False
     tracking: bool = False
 
     def __attrs_post_init__(self) -> None:
