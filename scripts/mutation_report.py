@@ -238,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     survivors = read_survivors(out / "survivors.txt")
     updated = 0
     if args.recheck:
-        updated = recheck(rows, survivors, *read_run())
+        updated = recheck(rows, survivors, *read_run(), revision=args.revision or _revision())
     elif not args.explanations_only:
         counts, run_survivors, _ = read_run()
         revision = args.revision or _revision()
@@ -262,10 +262,10 @@ def recheck(rows: dict[str, tuple[dict[str, int], str]],
             survivors: dict[str, list[tuple[str, str, str]]],
             counts: dict[str, collections.Counter[str]],
             run_survivors: dict[str, list[tuple[str, str, str]]],
-            statuses: dict[str, str]) -> int:
-    """Apply a run that re-ran recorded survivors by name to ``rows`` and ``survivors``;
-    return how many survivors it settled (detected now, or their code gone)."""
-    settled = 0
+            statuses: dict[str, str], *, revision: str) -> int:
+    """Apply a run that re-ran recorded survivors by name to ``rows`` and ``survivors``
+    (their modules' ``run on`` says so); return how many modules it touched."""
+    touched = 0
     fresh = {name: (old, new) for found in run_survivors.values() for name, old, new in found}
     for module, found in survivors.items():
         if module not in rows or module not in counts:
@@ -282,9 +282,12 @@ def recheck(rows: dict[str, tuple[dict[str, int], str]],
                 moved["mutants"] -= 1
             else:
                 moved[status] = moved.get(status, 0) + 1
-            settled += 1
         survivors[module] = kept
-    return settled
+        if any(statuses.get(name) not in (None, "not checked") for name, _, _ in found):
+            first_run = rows[module][1].split(";")[0]
+            rows[module] = (rows[module][0], f"{first_run}; survivors re-run {revision}")
+            touched += 1
+    return touched
 
 
 def read_run() -> tuple[dict[str, collections.Counter[str]],
