@@ -270,7 +270,7 @@ class XmlRpcTransport(LegacyTransport):
         answer = _redacted(answer, self._api_key)
         if answer.status >= 400:
             raise error_from_response(answer.status, answer.headers, answer.body,
-                                      model=model, method=method)
+                                      model=model, method=odoo_method or method)
         fault: xmlrpc.client.Fault | None = None
         try:
             if len(answer.body) > XMLRPC_THREAD_BYTES:
@@ -349,8 +349,9 @@ def _refine(data: Mapping[str, Any]) -> Mapping[str, Any]:
         return {**data, "name": "odoo.exceptions.MissingError"}
     database = _NO_DATABASE.search(message)
     if database is not None and name.startswith("psycopg2."):
+        message = f"the database '{database.group(1)}' does not exist"
         return {**data, "name": "werkzeug.exceptions.NotFound", "debug": "",
-                "message": f"the database '{database.group(1)}' does not exist"}
+                "message": message, "arguments": [message]}
     return data
 
 
