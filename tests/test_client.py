@@ -304,6 +304,25 @@ async def test_redirect_is_not_followed(scripted_odoo: ScriptedOdoo, client: Cli
     assert len(scripted_odoo.requests) == 1
 
 
+@pytest.mark.parametrize(("status", "headers", "where"), [
+    (300, {"Location": "https://choice.example/"}, "https://choice.example/"),
+    (302, {}, "?"),
+])
+async def test_every_redirect_is_refused_and_says_where(
+    scripted_odoo: ScriptedOdoo, client: Client, status: int, headers: dict[str, str],
+    where: str
+) -> None:
+    """300 too, and a redirect without a Location still says it was one."""
+    async def redirect(_: web.Request) -> web.StreamResponse:
+        return web.Response(status=status, headers=headers)
+
+    scripted_odoo.queue(redirect)
+    with pytest.raises(errors.ProtocolError) as caught:
+        await client.call("res.partner", "search", domain=[])
+    assert caught.value.status == status
+    assert str(caught.value).startswith(f"the server redirected to {where}; use the final URL")
+
+
 async def test_server_closing_every_connection_is_tolerated(
     scripted_odoo: ScriptedOdoo, client: Client
 ) -> None:

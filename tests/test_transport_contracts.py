@@ -5,14 +5,15 @@
 from __future__ import annotations
 
 import logging
+import socket
 from typing import Any
 
 import pytest
 from aiohttp import web
 from yarl import URL
 
-from odoo_async import AutoTransport, JsonRpcTransport
-from odoo_async.errors import BadGatewayError, InternalServerError
+from odoo_async import AutoTransport, Client, JsonRpcTransport
+from odoo_async.errors import BadGatewayError, ConnectError, InternalServerError
 from odoo_async.secret import Secret
 from odoo_async.transport.json2 import Json2Transport
 from tests.conftest import API_KEY
@@ -201,3 +202,17 @@ async def test_auto_falls_back_to_jsonrpc_when_the_version_info_is_unreadable(
         finally:
             await auto.aclose()
 
+
+
+async def test_a_refused_connection_says_where_and_why() -> None:
+    """The host, the port and the system's reason, once (not aiohttp's own wording
+    around it); the transport's repr names the URL and database, nothing else."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    async with Client(f"http://127.0.0.1:{port}", API_KEY, retry=False) as odoo:
+        assert repr(odoo.transport) == f"Json2Transport('http://127.0.0.1:{port}/', database=None)"
+        with pytest.raises(ConnectError) as refused:
+            await odoo.call("res.partner", "search", domain=[])
+    assert str(refused.value) == (f"cannot connect to 127.0.0.1:{port}: Connect call failed "
+                                  f"('127.0.0.1', {port}) (res.partner/search)")

@@ -62,7 +62,7 @@ def decode_answer(answer: HttpAnswer, *, model: str | None, method: str | None,
     if answer.status >= 400:
         raise error_from_response(answer.status, answer.headers, answer.body,
                                   model=model, method=method)
-    if 300 <= answer.status < 400:
+    if answer.status >= 300:  # 400 and above were raised just above
         target = answer.headers.get("Location", "?")
         raise ProtocolError(
             f"the server redirected to {target}; use the final URL as the client's url",
