@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from yarl import URL
@@ -19,6 +20,7 @@ from odoo_async import JsonRpcTransport
 from odoo_async.config import ConnectionLimits
 from odoo_async.errors import (
     AccessError,
+    AuthenticationError,
     BadGatewayError,
     BadRequestError,
     DatabaseNotFoundError,
@@ -523,3 +525,47 @@ async def test_xmlrpc_faults_map_like_json2(code: int, text: str, cls: type, nam
         assert error.arguments == arguments
     assert error.debug == (text if debug is None else debug)
     assert len(seen) == 2  # authenticate, then the call once
+
+
+# -- signing in, redaction, the caller's session --------------------------------------
+
+
+async def test_a_refused_sign_in_is_an_authentication_error() -> None:
+    """``common.authenticate`` answering false (a wrong login or key) is a 401-like
+    AuthenticationError that says so, with no Odoo name."""
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return _ok(False)
+
+    app = web.Application()
+    app.router.add_post("/jsonrpc", handler)
+    async with serving(app) as url:
+        transport = _jsonrpc(url)
+        try:
+            with pytest.raises(AuthenticationError) as refused:
+                await transport.call("res.partner", "search", {"domain": []})
+        finally:
+            await transport.aclose()
+    assert (refused.value.status, refused.value.name) == (401, None)
+    assert refused.value.message.endswith("(common.authenticate answered false)")
+
+
+async def test_a_page_echoing_the_key_shows_it_masked() -> None:
+    """A proxy page that repeats the request (and so the key) reaches the error masked."""
+    async with _jsonrpc_server(lambda params: web.Response(
+            status=502, text=f"upstream refused key={KEY}")) as (url, _):
+        transport = _jsonrpc(url)
+        try:
+            with pytest.raises(BadGatewayError) as failed:
+                await transport.call("res.partner", "search", {"domain": []})
+        finally:
+            await transport.aclose()
+    assert failed.value.message == "upstream refused key=***"
+
+
+async def test_the_callers_session_carries_the_calls() -> None:
+    """A session given to the transport is the one its requests go through."""
+    async with _jsonrpc_server(lambda params: _ok([1])) as (url, seen), \
+            aiohttp.ClientSession(headers={"X-Caller": "mine"}) as session:
+        transport = _jsonrpc(url, session=session)
+        assert await transport.call("res.partner", "search", {"domain": []}) == [1]
+    assert {headers.get("X-Caller") for headers, _ in seen} == {"mine"}
