@@ -7,8 +7,11 @@ the explanation recorded for that mutant in ``mutation/equivalents.txt`` (an equ
 mutant, or why it cannot be observed) or, when there is none, a first sort of the change
 for the reviewer (``logic``, ``string value``, ...): see mutation/README.md.
 
-A run that checked only some modules (one group) updates those modules' rows and
-survivors; the other modules keep what an earlier run recorded.
+A run that checked only some modules (one group, ``--only``) updates those modules'
+rows and survivors; the other modules keep what an earlier run recorded. A survivor that
+``mypy --strict`` refuses counts as caught. ``--recheck`` reads a run of the recorded
+survivors by name (``mutmut run NAME...``, after tests were written for them);
+``--explanations-only`` applies ``equivalents.txt`` again without reading a run.
 
 Run it from the directory where ``mutmut run`` ran (``python scripts/mutation_report.py``
 or ``python /path/to/scripts/mutation_report.py --into /path/to/mutation``).
