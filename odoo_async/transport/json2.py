@@ -185,8 +185,8 @@ class Json2Transport:
                 404 without the api_doc module (a subclass per kind).
             odoo_async.errors.OdooError: the subclass for what went wrong.
         """
-        # index.json is of the model form too; an empty part ("".json, "a..json") is no
-        # identifier
+        # index.json has the model form too; an empty part (".json", "a..json") is not
+        # an identifier
         if not (name.endswith(".json")
                 and all(part.isidentifier() for part in name.removesuffix(".json").split("."))):
             raise ValueError(f"not an API documentation name: {name!r}")
