@@ -31,6 +31,7 @@ from odoo_async.testing import (
     ResetAfterExecute,
     StatusAfterExecute,
 )
+from tests.support.bulk_odoo import knowing
 from tests.support.gates import HoldNth
 from tests.support.timeouts import HANG_TIMEOUT
 
@@ -450,14 +451,7 @@ async def test_auto_concurrency_climbs_and_backs_off_on_overload() -> None:
 def refusing(answer: Any) -> MockTransport:
     """A server that knows the field ``name`` and answers ``create`` with ``answer``
     (raised when it is an exception)."""
-    def handler(call: MockCall) -> Any:
-        if call.method == "fields_get":
-            return {"name": {"type": "char"}}
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
-
-    return MockTransport(handler)
+    return knowing({"name": {"type": "char"}}, lambda call: answer)
 
 
 THREE = [{"name": "a"}, {"name": "b"}, {"name": "c"}]

@@ -13,6 +13,7 @@ import pytest
 from odoo_async import Client, errors
 from odoo_async.bulk import BulkError, RowStatus
 from odoo_async.testing import FakeOdoo, MockCall, MockTransport, ResetAfterExecute
+from tests.support.bulk_odoo import knowing, sent
 
 URL, KEY = "https://odoo.test", "k" * 40
 
@@ -29,21 +30,7 @@ FIELDS: dict[str, dict[str, Any]] = {
 def server(answer: Callable[[MockCall], Any]) -> MockTransport:
     """An in-memory Odoo knowing ``FIELDS`` on every model; other calls get
     ``answer(call)`` (raised when it is an exception)."""
-    def handler(call: MockCall) -> Any:
-        if call.method == "fields_get":
-            return FIELDS
-        result = answer(call)
-        if isinstance(result, Exception):
-            raise result
-        return result
-
-    return MockTransport(handler)
-
-
-def sent(transport: MockTransport) -> list[tuple[str, str, dict[str, Any]]]:
-    """The calls after ``fields_get``: model, method and the whole payload."""
-    return [(c.model, c.method, dict(c.payload)) for c in transport.calls
-            if c.method != "fields_get"]
+    return knowing(FIELDS, answer)
 
 
 def results(report: Any) -> list[tuple[Any, ...]]:

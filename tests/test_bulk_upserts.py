@@ -15,6 +15,7 @@ from odoo_async.bulk import AdaptiveConcurrency, BulkError, BulkTimeoutError, Pr
 from odoo_async.bulk import engine as engine_module
 from odoo_async.resilience import ManualClock
 from odoo_async.testing import MockCall, MockTransport
+from tests.support.bulk_odoo import knowing, sent
 
 URL, KEY = "https://odoo.test", "k" * 40
 
@@ -34,27 +35,13 @@ ARCHIVED = {"tracking_disable": True, "active_test": False}
 def server(answer: Callable[[MockCall], Any]) -> MockTransport:
     """An in-memory Odoo knowing ``FIELDS`` on every model; other calls get
     ``answer(call)`` (raised when it is an exception)."""
-    def handler(call: MockCall) -> Any:
-        if call.method == "fields_get":
-            return FIELDS
-        result = answer(call)
-        if isinstance(result, Exception):
-            raise result
-        return result
-
-    return MockTransport(handler)
+    return knowing(FIELDS, answer)
 
 
 def scripted(*answers: Any) -> MockTransport:
     """A server answering the calls after ``fields_get`` with ``answers``, in order."""
     queue = list(answers)
     return server(lambda call: queue.pop(0))
-
-
-def sent(transport: MockTransport) -> list[tuple[str, str, dict[str, Any]]]:
-    """The calls after ``fields_get``: model, method and the whole payload."""
-    return [(c.model, c.method, dict(c.payload)) for c in transport.calls
-            if c.method != "fields_get"]
 
 
 def results(report: Any) -> list[tuple[Any, ...]]:

@@ -349,9 +349,9 @@ def _refine(data: Mapping[str, Any]) -> Mapping[str, Any]:
         return {**data, "name": "odoo.exceptions.MissingError"}
     database = _NO_DATABASE.search(message)
     if database is not None and name.startswith("psycopg2."):
-        message = f"the database '{database.group(1)}' does not exist"
+        unknown = f"the database '{database.group(1)}' does not exist"
         return {**data, "name": "werkzeug.exceptions.NotFound", "debug": "",
-                "message": message, "arguments": [message]}
+                "message": unknown, "arguments": [unknown]}
     return data
 
 
