@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import secrets
+import ssl
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Final
@@ -48,6 +49,8 @@ class FakeOdoo:
         keep_alive: keep connections open (a bare Odoo closes every connection; nginx in
             front keeps them).
         faults: a :class:`~odoo_async.testing.FaultPlan` applied to every request.
+        ssl_context: serve HTTPS with this context (its certificate and key); the
+            :attr:`url` then starts with ``https://``. None: plain HTTP.
 
     The admin user (uid 2, every right, technical documentation) has the key
     :attr:`api_key`; a restricted user (uid 7, "API Bot") has :attr:`bot_api_key`.
@@ -64,6 +67,7 @@ class FakeOdoo:
         latency: float = 0.0,
         keep_alive: bool = False,
         faults: FaultPlan | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -76,6 +80,7 @@ class FakeOdoo:
         real delays."""
         self.keep_alive = keep_alive
         self.faults = faults or FaultPlan()
+        self.ssl_context = ssl_context
         self.schema = load_schema()
         self.rules = Rules()
         self.methods = default_registry()
@@ -219,14 +224,15 @@ class FakeOdoo:
 
     @property
     def url(self) -> str:
-        """The base URL, ``http://127.0.0.1:<port>``.
+        """The base URL, ``http://127.0.0.1:<port>`` (``https://`` with an SSL context).
 
         Raises:
             RuntimeError: the server is not started.
         """
         if self._runner is None:
             raise RuntimeError("the fake server is not started")
-        return f"http://{self.host}:{self.port}"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://{self.host}:{self.port}"
 
     async def start(self) -> None:
         """Start listening."""
@@ -237,7 +243,8 @@ class FakeOdoo:
         self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True,
                                      shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
+        site = web.TCPSite(self._runner, self.host, self.port,
+                           ssl_context=self.ssl_context)
         await site.start()
         self.port = self._runner.addresses[0][1]
 
