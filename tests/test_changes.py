@@ -5,33 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable
 
 import pytest
 
 from odoo_async import ChangeCursor, Client
 from odoo_async.resilience.clock import ManualClock
 from odoo_async.testing import FakeOdoo
+from tests.support.feeds import set_write_dates, until
 
 
 def _stamp(seconds: float) -> str:
     return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
 
 
-async def _until(condition: Callable[[], bool]) -> None:
-    """Let the event loop run (the feed's calls to the fake go over local sockets)
-    until ``condition`` holds; no time passes on the test's clock."""
-    for _ in range(100_000):
-        if condition():
-            return
-        await asyncio.sleep(0)
-    raise AssertionError("the condition never held")
-
-
-def _set_write_dates(fake: FakeOdoo, stamps: dict[int, str]) -> None:
-    table = fake.db["res.partner"]
-    for record_id, stamp in stamps.items():
-        table.update(record_id, {"write_date": stamp})
 
 
 async def test_the_feed_crosses_page_boundaries_inside_one_second(fake_odoo: FakeOdoo) -> None:
@@ -41,7 +27,7 @@ async def test_the_feed_crosses_page_boundaries_inside_one_second(fake_odoo: Fak
         # 25 records written in the same second, then 5 one second later, in shuffled ids
         stamps = dict.fromkeys(ids[5:], "2026-01-01 00:00:00")
         stamps.update(dict.fromkeys(ids[:5], "2026-01-01 00:00:01"))
-        _set_write_dates(fake_odoo, stamps)
+        set_write_dates(fake_odoo, stamps)
         expected = sorted(ids, key=lambda rid: (stamps[rid], rid))
 
         feed = odoo["res.partner"].changes(fields=["name"], domain=[("id", "in", ids)],
@@ -73,18 +59,18 @@ async def test_polling_waits_on_the_clock_then_sees_new_writes(fake_odoo: FakeOd
     clock = ManualClock(wall_start=dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc).timestamp())
     async with Client(fake_odoo.url, fake_odoo.api_key, clock=clock) as odoo:
         first = await odoo["res.partner"].create({"name": "Before"})
-        _set_write_dates(fake_odoo, {first.id: "2029-12-31 23:59:00"})
+        set_write_dates(fake_odoo, {first.id: "2029-12-31 23:59:00"})
         feed = odoo["res.partner"].changes(
             since=ChangeCursor("2029-12-31 00:00:00", 1), poll_interval=30, settle=10,
             fields=["name"]).__aiter__()
         assert (await feed.__anext__()).id == first.id
         waiting = asyncio.ensure_future(feed.__anext__())
-        await _until(lambda: clock.sleeping > 0)  # caught up: it sleeps on the clock
+        await until(lambda: clock.sleeping > 0)  # caught up: it sleeps on the clock
         second = await odoo["res.partner"].create({"name": "After"})
         # 5 s old at the next poll: held back by settle=10 until the one after
-        _set_write_dates(fake_odoo, {second.id: _stamp(clock.time() + 30 - 5)})
+        set_write_dates(fake_odoo, {second.id: _stamp(clock.time() + 30 - 5)})
         await clock.advance(30)
-        await _until(lambda: clock.sleeping > 0 or waiting.done())
+        await until(lambda: clock.sleeping > 0 or waiting.done())
         assert not waiting.done()  # polled once: still inside the settle window
         await clock.advance(30)
         change = await waiting

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Change", "ChangeCursor", "changes"]
 
-_STAMP: Final = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
+_STAMP: Final = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", re.ASCII)
 
 
 @attrs.frozen(order=True)
@@ -43,7 +43,8 @@ class ChangeCursor:
             ValueError: not a saved cursor.
         """
         stamp, _, number = str(text).partition("|")
-        if not _STAMP.fullmatch(stamp) or not number.isdigit() or int(number) < 1:
+        if (not _STAMP.fullmatch(stamp) or not (number.isascii() and number.isdigit())
+                or int(number) < 1):
             raise ValueError(f"not a change cursor: {text!r} (expected "
                              "'YYYY-MM-DD HH:MM:SS|id')")
         return cls(stamp, int(number))
@@ -74,6 +75,10 @@ def _after(cursor: ChangeCursor) -> Domain:
         (F.write_date == cursor.write_date) & (F.id > cursor.id))
 
 
+def _is_seconds(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _stamp(seconds: float) -> str:
     return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
 
@@ -86,15 +91,16 @@ async def changes(env: Environment, model: str, *, since: ChangeCursor | str | N
 
     Raises:
         ValueError: a bad cursor, page size, interval or field.
-        ProtocolError: a full page that does not move the cursor (never loops forever).
+        ProtocolError: a record that is not after the cursor (a server comparing
+            ``write_date`` otherwise): raised before it is yielded again, never a loop.
         odoo_async.errors.OdooError: a call failed.
     """
     cursor = ChangeCursor.parse(since) if isinstance(since, str) else since
     if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
         raise ValueError(f"page_size must be an int >= 1, got {page_size!r}")
-    if poll_interval is not None and not poll_interval > 0:
+    if poll_interval is not None and not (_is_seconds(poll_interval) and poll_interval > 0):
         raise ValueError(f"poll_interval must be > 0 seconds or None, got {poll_interval!r}")
-    if not settle >= 0:
+    if not (_is_seconds(settle) and settle >= 0):
         raise ValueError(f"settle must be >= 0 seconds, got {settle!r}")
     wanted = Domain(domain if domain is not None else [])
     feed = env.with_context(active_test=False)  # archiving a record is a change too
@@ -110,17 +116,16 @@ async def changes(env: Environment, model: str, *, since: ChangeCursor | str | N
             store, feed.context, plan, page, order="write_date asc, id asc",
             limit=page_size, offset=0)
         plan = FetchPlan.ready(await plan.spec())  # known now: later pages go warm
-        start = cursor
         for record_id in ids:
-            stamp = store.get(model, record_id, "write_date")
-            cursor = ChangeCursor(str(stamp), record_id)
+            after = ChangeCursor(str(store.get(model, record_id, "write_date")), record_id)
+            if cursor is not None and after <= cursor:
+                raise ProtocolError(  # the server compares write_date otherwise: stop
+                    f"{model}'s change feed does not move past {cursor}: the server's "
+                    "write_date does not compare as the second it shows")
+            cursor = after
             yield Change(Recordset.fetched(feed.with_store(store), model, [record_id], paths),
                          cursor)
         if len(ids) == page_size:
-            if start is not None and cursor is not None and cursor <= start:
-                raise ProtocolError(  # the server compares write_date otherwise: stop
-                    f"{model}'s change feed does not move past {start}: the server's "
-                    "write_date does not compare as the second it shows")
             continue
         if poll_interval is None:
             return
