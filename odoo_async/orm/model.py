@@ -198,7 +198,7 @@ class Model:
         Raises:
             odoo_async.errors.OdooError: the call failed.
         """
-        pairs = await self.env.call(self.name, "name_search", name=name,
-                                    domain=Domain(domain or []), operator=operator,
-                                    limit=limit)
+        wanted = Domain(domain if domain is not None else [])
+        pairs = await self.env.call(self.name, "name_search", name=name, domain=wanted,
+                                    operator=operator, limit=limit)
         return [(int(pair[0]), str(pair[1])) for pair in pairs]

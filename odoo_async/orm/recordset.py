@@ -108,6 +108,7 @@ class Recordset:
     def _new(self, ids: Iterable[int]) -> Recordset:
         records = Recordset(self.env, self._name, ids)
         records._paths = self._paths
+        records._origins = self._origins
         return records
 
     def __repr__(self) -> str:
@@ -150,13 +151,20 @@ class Recordset:
         ids = [*self._ids, *self._same_model(other)._ids]
         mine, theirs = self.env.store, other.env.store
         if not isinstance(theirs, PinnedStore) or theirs is mine or not other._ids:
-            return self._new(ids)
-        # both sides' fetched values stay readable on the union, whatever the cache bound
-        pinned = self.env.state.cache.pin(self.env.context)
-        pinned.absorb(mine)
-        pinned.absorb(theirs)
-        union = Recordset(self.env.with_store(pinned), self._name, ids)
-        union._paths = tuple(dict.fromkeys([*self._paths, *other._paths]))
+            union = self._new(ids)
+        else:
+            # both sides' fetched values stay readable on the union, whatever the bound
+            pinned = self.env.state.cache.pin(self.env.context)
+            pinned.absorb(mine)
+            pinned.absorb(theirs)
+            union = Recordset(self.env.with_store(pinned), self._name, ids)
+            union._paths = tuple(dict.fromkeys([*self._paths, *other._paths]))
+        # a write through the union drops the values it changed on both sides too
+        origins: list[RecordStore] = []
+        for store in (*self._origins, *other._origins, mine, theirs):
+            if store is not union.env.store and not any(store is o for o in origins):
+                origins.append(store)
+        union._origins = tuple(origins)
         return union
 
     def __and__(self, other: Recordset) -> Recordset:
@@ -225,7 +233,7 @@ class Recordset:
             if field.relational:
                 assert field.relation is not None
                 return Recordset(self.env, field.relation, ())
-            return False if field.name == "id" else from_wire(False, field.type)
+            return from_wire(False, field.type)
         record_id = self.ensure_one()._ids[0]
         if field.name == "id":
             return record_id

@@ -106,7 +106,8 @@ class ManualClock:
             await asyncio.sleep(0)
 
     async def advance(self, seconds: float) -> None:
-        """Move the time forward by ``seconds``, waking due sleepers in time order.
+        """Move the time forward by ``seconds``, waking due sleepers in time order; each
+        woken task gets 50 event-loop turns to run (and sleep again) before the next wakes.
 
         Raises:
             ValueError: ``seconds`` is negative.
