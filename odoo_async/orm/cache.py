@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import json
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
@@ -241,6 +242,9 @@ class RecordCache:
         self.max_records = max_records
         self._budget = _Budget(max_records)
         self._stores: dict[str, RecordStore] = {}
+        # empty stores set aside past 64 contexts, alive while a fetch in flight holds one
+        self._idle: weakref.WeakValueDictionary[str, RecordStore] = (
+            weakref.WeakValueDictionary())
         self.generation = 0
         self._stamps: collections.OrderedDict[Key, int] = collections.OrderedDict()
         self._model_stamps: dict[str, int] = {}
@@ -284,11 +288,23 @@ class RecordCache:
         key = context_key(context)
         store = self._stores.get(key)
         if store is None:
-            if len(self._stores) > 64:  # forget empty stores (pinned results keep theirs)
-                self._stores = {k: v for k, v in self._stores.items()
-                                if len(v) or v._missing or v._dropped}
-            store = self._stores[key] = RecordStore(budget=self._budget)
+            store = self._idle.pop(key, None)
+            if store is None:
+                if len(self._stores) > 64:
+                    self._set_aside_empty_stores()
+                store = RecordStore(budget=self._budget)
+            self._stores[key] = store
         return store
+
+    def _set_aside_empty_stores(self) -> None:
+        """Stop holding the empty stores; one a fetch in flight is about to fill stays
+        reachable (weakly), so that writes still reach what it will hold."""
+        for key, store in list(self._stores.items()):
+            if not (len(store) or store._missing or store._dropped):
+                self._idle[key] = self._stores.pop(key)
+
+    def _every_store(self) -> list[RecordStore]:
+        return [*self._stores.values(), *self._idle.values()]
 
     def invalidate(self, model: str, ids: Iterable[int] | None = None,
                    fields: Iterable[str] | None = None) -> None:
@@ -296,14 +312,14 @@ class RecordCache:
         ids = None if ids is None else list(ids)
         fields = None if fields is None else list(fields)
         self._stamp(model, ids)
-        for store in self._stores.values():
+        for store in self._every_store():
             store.invalidate(model, ids, fields)
 
     def mark_missing(self, model: str, ids: Iterable[int]) -> None:
         """Remember records as deleted in every context."""
         ids = list(ids)
         self._stamp(model, ids)
-        for store in self._stores.values():
+        for store in self._every_store():
             store.mark_missing(model, ids)
 
     def forget_records(self, store: RecordStore, model: str, ids: Iterable[int], *,
@@ -324,6 +340,7 @@ class RecordCache:
 
     def clear(self) -> None:
         """Forget everything (recordsets already fetched keep their own values)."""
-        for store in self._stores.values():
+        for store in self._every_store():
             store.clear()
         self._stores.clear()
+        self._idle.clear()
