@@ -20,7 +20,7 @@ from typing import Any, Final
 
 import attrs
 
-from odoo_async.errors import OdooError, ServerError, UnknownMethodError
+from odoo_async.errors import OdooError, ProtocolError, ServerError, UnknownMethodError
 from odoo_async.orm.cache import PinnedStore, RecordStore
 from odoo_async.orm.fetchplan import FetchPlan
 from odoo_async.orm.spec import Spec
@@ -111,6 +111,21 @@ def _fill(store: RecordStore, spec: Spec, records: Sequence[Any]) -> None:
         store.update(spec.model, int(record["id"]), values)
         if partial:
             store.update_own(spec.model, int(record["id"]), partial)
+
+
+def _records(model: str, method: str, answer: Any) -> list[Mapping[str, Any]]:
+    """The records of a search's answer: a list of objects, each with its id.
+
+    Raises:
+        ProtocolError: anything else (a server that is not Odoo, or a broken proxy):
+            never taken for "no record found".
+    """
+    if not isinstance(answer, list) or not all(
+            isinstance(record, Mapping) and isinstance(record.get("id"), int)
+            for record in answer):
+        raise ProtocolError(f"{model}.{method} answered {answer!r:.60}, not its records",
+                            status=200, model=model, method=method)
+    return answer
 
 
 class RecordLoader:
@@ -207,11 +222,13 @@ class RecordLoader:
                                       count_limit=1, **params)
         if answer is _UNAVAILABLE:
             _refuse_options(spec)
-            records = await self._call(spec.model, "search_read", context=context,
-                                       fields=list(spec.fields), load=None, **params)
+            records = _records(spec.model, "search_read", await self._call(
+                spec.model, "search_read", context=context, fields=list(spec.fields),
+                load=None, **params))
             await self._fill_levels(store, context, spec, records)
         else:
-            records = answer.get("records", []) if isinstance(answer, Mapping) else []
+            records = _records(spec.model, "web_search_read", answer.get("records")
+                               if isinstance(answer, Mapping) else answer)
             _fill(store, spec, records)
         return [int(record["id"]) for record in records]
 
