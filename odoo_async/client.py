@@ -91,7 +91,7 @@ def _as_timeout(timeout: Timeout | float | None) -> Timeout | None:
     return Timeout(total=float(timeout))
 
 
-def _header_value(name: str, value: object, *, limit: int = 255) -> str:
+def _header_value(name: str, value: object, *, limit: int) -> str:
     """A value that can travel in an HTTP header as it is: printable ASCII, one line."""
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a str, not {type(value).__name__}")

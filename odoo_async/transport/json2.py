@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 import aiohttp
+from multidict import CIMultiDict
 from yarl import URL
 
 from odoo_async import _json
@@ -39,7 +40,8 @@ def redact_secret(answer: HttpAnswer, secret: Secret | None) -> HttpAnswer:
         return answer
     headers = answer.headers
     if in_headers:
-        headers = {k: v.replace(value, _REDACTED.decode()) for k, v in headers.items()}
+        headers = CIMultiDict(  # names stay case-insensitive, repeated headers all kept
+            (k, v.replace(value, _REDACTED.decode())) for k, v in headers.items())
     return HttpAnswer(status=answer.status, headers=headers,
                       body=answer.body.replace(raw, _REDACTED), url=answer.url)
 
