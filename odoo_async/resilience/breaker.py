@@ -134,10 +134,11 @@ class CircuitBreaker:
         for name, value in (("failure_threshold", failure_threshold), ("window", window),
                             ("recovery_time", recovery_time),
                             ("half_open_max_calls", half_open_max_calls),
-                            ("minimum_calls", minimum_calls or 1),
-                            ("probe_timeout", probe_timeout or 1),
+                            ("minimum_calls", minimum_calls),
+                            ("probe_timeout", probe_timeout),
                             ("failure_rate", failure_rate)):
-            _positive(name, value)
+            if value is not None:  # None: the documented default
+                _positive(name, value)
         if failure_rate > 1:
             raise ValueError(f"CircuitBreaker failure_rate must be within (0, 1], "
                              f"got {failure_rate!r}")
@@ -145,9 +146,9 @@ class CircuitBreaker:
         self.window = float(window)
         self.recovery_time = float(recovery_time)
         self.half_open_max_calls = int(half_open_max_calls)
-        self.minimum_calls = int(minimum_calls or failure_threshold)
+        self.minimum_calls = int(failure_threshold if minimum_calls is None else minimum_calls)
         self.failure_rate = float(failure_rate)
-        self.probe_timeout = float(probe_timeout or recovery_time)
+        self.probe_timeout = float(recovery_time if probe_timeout is None else probe_timeout)
         self._clock = clock or SystemClock()
         self._listeners: list[StateListener] = [on_state_change] if on_state_change else []
         self._state = BreakerState.CLOSED
