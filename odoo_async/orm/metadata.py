@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import functools
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final
 
@@ -195,15 +196,18 @@ class MetadataCache:
         return self._models.get(model) or self._stale.get(model)
 
     async def _fetch(self, model: str) -> ModelInfo:
-        try:
-            answer = await self._load(model)
-            info = ModelInfo(model, {name: FieldInfo.from_fields_get(name, description)
-                                     for name, description in answer.items()})
-            self._models[model] = info
-            self._stale.pop(model, None)
-            return info
-        finally:
-            self._pending.pop(model, None)
+        answer = await self._load(model)
+        info = ModelInfo(model, {name: FieldInfo.from_fields_get(name, description)
+                                 for name, description in answer.items()})
+        self._models[model] = info
+        self._stale.pop(model, None)
+        return info
+
+    def _settled(self, model: str, task: asyncio.Task[ModelInfo]) -> None:
+        # a callback, not a ``finally`` in _fetch: with an eager task factory the task
+        # may finish before get() has stored it
+        if self._pending.get(model) is task:
+            del self._pending[model]
 
     async def get(self, model: str) -> ModelInfo:
         """The metadata of ``model``, loading it (``fields_get``) the first time.
@@ -217,6 +221,7 @@ class MetadataCache:
         task = self._pending.get(model)
         if task is None:
             task = self._pending[model] = asyncio.ensure_future(self._fetch(model))
+            task.add_done_callback(functools.partial(self._settled, model))
             task.add_done_callback(_consume)
         return await asyncio.shield(task)
 
