@@ -274,6 +274,16 @@ async def test_an_unlink_of_other_records_during_a_fetch_lets_it_fill_the_shared
         assert odoo[P].browse(10).name == GEMINI
 
 
+def test_records_deleted_during_a_fetch_stay_out_of_the_shared_cache() -> None:
+    cache = RecordCache()
+    in_flight = cache.pin({})  # a fetch sent now
+    cache.mark_missing(P, [9])  # an unlink through the library meanwhile
+    in_flight.update(P, 9, {"name": ACME})  # its answer, read before the unlink
+    assert cache.store({}).get(P, 9, "name") is MISSING
+    assert cache.store({}).is_missing(P, 9)
+    assert in_flight.get(P, 9, "name") == ACME  # (its own snapshot keeps it)
+
+
 def test_exactly_100000_changed_records_are_remembered_for_fetches_in_flight() -> None:
     cache = RecordCache()
     in_flight = cache.pin({})  # a fetch sent now

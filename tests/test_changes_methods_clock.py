@@ -231,7 +231,7 @@ def _ignore_the_cursor(fake: FakeOdoo, ids: list[int]) -> None:
 
 def _stuck(ids: list[int]) -> str:
     return re.escape(f"res.partner's change feed does not move past 2026-01-01 00:00:00|"
-                     f"{ids[1]}: the server's write_date does not compare as the second "
+                     f"{ids[-1]}: the server's write_date does not compare as the second "
                      "it shows")
 
 
@@ -247,6 +247,20 @@ async def test_a_full_page_that_does_not_move_the_cursor_raises_instead_of_loopi
         with pytest.raises(ProtocolError, match=_stuck(ids)):
             await _collect_ids(feed, seen, at_most=10)  # looping: no ProtocolError, fails
         assert seen == ids  # raised before any record is yielded a second time
+
+
+async def test_a_record_answered_again_at_the_cursor_raises_instead_of_repeating(
+        fake_odoo: FakeOdoo) -> None:
+    async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
+        created = await odoo["res.partner"].create({"name": "Stuck"})
+        ids = created.ids
+        set_write_dates(fake_odoo, dict.fromkeys(ids, "2026-01-01 00:00:00"))
+        _ignore_the_cursor(fake_odoo, ids)  # the next page is the record at the cursor
+        seen: list[int] = []
+        feed = odoo["res.partner"].changes(domain=[("id", "in", ids)], page_size=1, settle=0)
+        with pytest.raises(ProtocolError, match=_stuck(ids)):
+            await _collect_ids(feed, seen, at_most=10)
+        assert seen == ids
 
 
 async def test_a_poll_that_does_not_move_the_cursor_raises_instead_of_repeating(

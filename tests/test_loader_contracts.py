@@ -324,9 +324,49 @@ def answer_web_search_read_with(fake: FakeOdoo, answer: Any) -> None:
 async def test_a_search_answer_without_its_records_is_a_protocol_error(
         fake_odoo: FakeOdoo, odoo_client: Client, answer: Any) -> None:
     answer_web_search_read_with(fake_odoo, answer)
-    with pytest.raises(errors.ProtocolError, match=r"res\.partner\.web_search_read answered "
-                                                   r".*, not its records"):
+    with pytest.raises(errors.ProtocolError, match=r"^res\.partner\.web_search_read answered "
+                                                   r".*, not its records") as raised:
         await odoo_client["res.partner"].search([]).fetch("name")  # not "none found"
+    error = raised.value
+    assert (error.status, error.model, error.method) == (200, "res.partner",
+                                                         "web_search_read")
+
+
+async def test_a_search_read_answer_that_is_not_records_is_a_protocol_error(
+        fake_odoo: FakeOdoo) -> None:
+    without_the_web_module(fake_odoo)
+
+    def search_read(call: Call, domain: Any = None, fields: Any = None, offset: int = 0,
+                    limit: int | None = None, order: str | None = None,
+                    load: str | None = "_classic_read") -> Any:
+        return {"records": []}
+
+    fake_odoo.register_method("res.partner", "search_read", search_read,
+                              model_method=True, readonly=True)
+    async with Client(fake_odoo.url, fake_odoo.api_key, retry=False, web_read=False) as odoo:
+        await odoo["res.partner"].fields()
+        with pytest.raises(errors.ProtocolError, match=r"^res\.partner\.search_read answered "
+                                                       r"\{'records': \[\]\}, not its "
+                                                       r"records") as raised:
+            await odoo["res.partner"].search([]).fetch("name")
+    error = raised.value
+    assert (error.status, error.model, error.method) == (200, "res.partner", "search_read")
+
+
+async def test_without_the_web_module_a_query_reads_each_level_in_its_context(
+        fake_odoo: FakeOdoo) -> None:
+    company = company_with_an_archived_contact(fake_odoo)
+    without_the_web_module(fake_odoo)
+    async with Client(fake_odoo.url, fake_odoo.api_key, retry=False, web_read=False) as odoo:
+        await odoo["res.partner"].fields()
+        recorder = record(fake_odoo)
+        found = await odoo["res.partner"].with_context(**ALL).search(
+            F.parent_id == company.id).order("name").fetch("name", "parent_id.name")
+    assert len(found) == 2
+    assert found.mapped("parent_id.id") == [company.id]
+    levels = recorder.sent("res.partner/read")
+    assert levels
+    assert all(body["context"] == ALL for body in levels)
 
 
 # -- merging concurrent fetches ----------------------------------------------------------

@@ -84,6 +84,27 @@ async def test_a_write_through_a_union_of_two_fetches_leaves_no_stale_value(
     assert (await (first | second).refresh()).mapped("name") == ["Renamed", "Renamed"]
 
 
+async def test_a_union_of_two_fetches_reads_through_to_its_contexts_cache(
+        odoo: Client) -> None:
+    first = await odoo["res.partner"].browse([9]).fetch("name")
+    second = await odoo["res.partner"].browse([10]).fetch("name")
+    both = first | second
+    emails = await odoo["res.partner"].browse([9, 10]).fetch("email")  # another fetch
+    assert [record.email for record in both] == [record.email for record in emails]
+
+
+async def test_a_union_with_an_empty_recordset_reads_as_the_other_side(
+        odoo: Client) -> None:
+    names = await odoo["res.partner"].browse([9]).fetch("name")
+    emails = await odoo["res.partner"].browse([9]).fetch("email")
+    odoo["res.partner"].invalidate([9])  # the shared cache forgets record 9
+    union = names | (emails - emails)  # nothing of the empty side's snapshot comes along
+    assert union.name == names.name
+    for records in (names, union):
+        with pytest.raises(FieldNotLoadedError):
+            _ = records.email
+
+
 async def test_a_write_through_one_record_of_a_context_view_leaves_no_stale_value(
         odoo: Client) -> None:
     partners = await odoo["res.partner"].browse([9, 10]).fetch("name")

@@ -242,7 +242,8 @@ class RecordCache:
         self.max_records = max_records
         self._budget = _Budget(max_records)
         self._stores: dict[str, RecordStore] = {}
-        # empty stores set aside past 64 contexts, alive while a fetch in flight holds one
+        # stores set aside past 64 contexts, alive while they hold entries or a fetch
+        # in flight holds them
         self._idle: weakref.WeakValueDictionary[str, RecordStore] = (
             weakref.WeakValueDictionary())
         self.generation = 0
@@ -290,18 +291,14 @@ class RecordCache:
         if store is None:
             store = self._idle.pop(key, None)
             if store is None:
-                if len(self._stores) > 64:
-                    self._set_aside_empty_stores()
+                if len(self._stores) > 64:  # past 64 contexts, hold them weakly: the
+                    # budget keeps those holding entries, a fetch in flight the one it
+                    # fills; the empty ones nothing uses go
+                    self._idle.update(self._stores)
+                    self._stores.clear()
                 store = RecordStore(budget=self._budget)
             self._stores[key] = store
         return store
-
-    def _set_aside_empty_stores(self) -> None:
-        """Stop holding the empty stores; one a fetch in flight is about to fill stays
-        reachable (weakly), so that writes still reach what it will hold."""
-        for key, store in list(self._stores.items()):
-            if not (len(store) or store._missing or store._dropped):
-                self._idle[key] = self._stores.pop(key)
 
     def _every_store(self) -> list[RecordStore]:
         return [*self._stores.values(), *self._idle.values()]
