@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from odoo_async import Client, Command, errors
 
@@ -515,8 +516,9 @@ def comparable(value: Any, tag: str, *, key: str = "") -> Any:
         value = value.replace(tag, "<tag>")
         if _DATETIME.match(value):
             return "<datetime>"
-        value = value.replace(dt.date.today().isoformat(), "<today>")
-        year = str(dt.date.today().year)
+        today = dt.datetime.now(ZoneInfo("Europe/Brussels")).date()  # the admin's zone
+        value = value.replace(today.isoformat(), "<today>")
+        year = str(today.year)
         value = re.sub(rf"/{year}/", "/<year>/", value)
         value = re.sub(r"\(id \d+\)", "(id <id>)", value)
         return _SEQUENCE.sub(r"\1<n>", value)

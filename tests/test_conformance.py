@@ -20,6 +20,7 @@ import json
 import re
 import xmlrpc.client
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -309,7 +310,7 @@ def _flows_case(case: dict[str, Any]) -> dict[str, Any]:
 
 async def test_replay_every_recorded_exchange(capsys: pytest.CaptureFixture[str]) -> None:
     results: dict[str, str | None] = {}
-    today = dt.datetime.now(dt.timezone.utc).date()
+    today = dt.datetime.now(ZoneInfo("Europe/Brussels")).date()  # the admin's zone: Odoo
     for source, name in (("more", "exchanges-more.json"), ("main", "exchanges.json"),
                          ("flows", "exchanges-flows.json")):
         async with FakeOdoo(database="odoo19") as fake, aiohttp.ClientSession() as session:

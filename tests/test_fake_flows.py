@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zoneinfo
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,6 +21,7 @@ from odoo_async.testing.fake.rules.accounting import (
     POSTED_DELETE,
     WRONG_SOURCE,
 )
+from odoo_async.testing.fake.rules.base import today as fake_today
 from odoo_async.testing.fake.rules.stock import DONE_MOVE, NOT_STORABLE, ZERO_QUANTITY
 from tests.flows import (
     changes_after_confirmation,
@@ -78,7 +80,8 @@ async def test_sale_order_to_paid_invoice(odoo: Client) -> None:
     assert seen["post"] is False
     posted = seen["posted invoice"]
     assert posted["state"] == "posted"
-    today = dt.datetime.now(dt.timezone.utc).date()
+    # dated in the admin's time zone (Europe/Brussels), as Odoo's context_today does
+    today = dt.datetime.now(zoneinfo.ZoneInfo("Europe/Brussels")).date()
     # The demo data posted 9 invoices in 2026: the sequence goes on from there.
     assert posted["name"] == f"INV/{today.year}/{10 if today.year == 2026 else 1:05d}"
     assert posted["invoice_date"] == today.isoformat()
@@ -274,3 +277,17 @@ async def test_changes_after_confirmation_and_payments_of_several_invoices(odoo:
         "UserError: In order to delete a purchase order, you must cancel it first.")
     assert [(m["product_uom_qty"], m["state"]) for m in seen["receipt moves"]] == [
         (8.0, "assigned")]
+
+
+def test_today_is_the_date_where_the_caller_is() -> None:
+    fake = FakeOdoo(demo=False)
+    ahead, behind = "Pacific/Kiritimati", "Pacific/Pago_Pago"  # UTC+14 and UTC-11
+    for zone in (ahead, behind):
+        before = dt.datetime.now(zoneinfo.ZoneInfo(zone)).strftime("%Y-%m-%d")
+        seen = fake_today(fake.env(tz=zone))
+        after = dt.datetime.now(zoneinfo.ZoneInfo(zone)).strftime("%Y-%m-%d")
+        assert seen in (before, after)
+    assert fake_today(fake.env(tz=ahead)) > fake_today(fake.env(tz=behind))  # 25 h apart
+    before = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d")
+    seen = fake_today(fake.env(tz="Not/A_Zone"))  # no such zone: UTC, as Odoo falls back to
+    assert seen in (before, dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"))

@@ -87,7 +87,7 @@ class MoveRules(ModelRules):
 
     def defaults(self, env: Env, given: Record) -> Record:
         """A draft miscellaneous entry of today, not paid."""
-        return {"date": today(), "state": "draft", "move_type": "entry", "journal_id": 1,
+        return {"date": today(env), "state": "draft", "move_type": "entry", "journal_id": 1,
                 "auto_post": "no", "currency_id": 1, "payment_state": "not_paid",
                 "company_id": 1}
 
@@ -182,9 +182,9 @@ def post_moves(env: Env, ids: Sequence[int]) -> bool:
         journal = env.db["account.journal"].get(row.get("journal_id") or 0) or {}
         values: Record = {"state": "posted"}
         if row.get("move_type") in ("out_invoice", "out_refund") and not row.get("invoice_date"):
-            values["invoice_date"] = today()
+            values["invoice_date"] = today(env)
         if not row.get("name"):
-            year = str(values.get("invoice_date") or row.get("date") or today())[:4]
+            year = str(values.get("invoice_date") or row.get("date") or today(env))[:4]
             values["name"] = next_name(env, f"{journal.get('code') or 'MISC'}/{year}/")
         moves.update(move_id, values)
     env.rules.recompute(env, "account.move", list(ids))
@@ -236,7 +236,7 @@ class PaymentRegisterRules(ModelRules):
             MissingError: an invoice does not exist.
         """
         if not env.context.get("active_model") and not env.context.get("active_ids"):
-            return {"payment_date": today()}  # default_get of the form, before it opens
+            return {"payment_date": today(env)}  # default_get of the form, before it opens
         if env.context.get("active_model") != "account.move":
             raise UserError(WRONG_SOURCE)
         moves = env.db["account.move"]
@@ -248,7 +248,7 @@ class PaymentRegisterRules(ModelRules):
         method = next((rid for rid, row in env.db["account.payment.method.line"].rows.items()
                        if row.get("journal_id") == BANK_JOURNAL
                        and row.get("payment_type") == "inbound"), False)
-        return {"payment_date": today(), "journal_id": BANK_JOURNAL,
+        return {"payment_date": today(env), "journal_id": BANK_JOURNAL,
                 "payment_method_line_id": method, "payment_type": "inbound",
                 "partner_type": "customer", "partner_id": first.get("partner_id", False),
                 "amount": money(sum(float(moves.rows[i].get("amount_residual") or 0.0)
@@ -275,7 +275,7 @@ class PaymentRules(ModelRules):
 
     def defaults(self, env: Env, given: Record) -> Record:
         """An inbound customer payment of today."""
-        return {"date": today(), "payment_type": "inbound", "partner_type": "customer",
+        return {"date": today(env), "payment_type": "inbound", "partner_type": "customer",
                 "currency_id": 1, "company_id": 1, "journal_id": BANK_JOURNAL}
 
 
@@ -326,7 +326,7 @@ def _payment(env: Env, wizard: Record, invoices: list[int], amount: float) -> in
     """A paid payment of ``amount`` for ``invoices``, spread over them in order."""
     moves = env.db["account.move"]
     journal = env.db["account.journal"].get(wizard.get("journal_id") or 0) or {}
-    date = str(wizard.get("payment_date") or today())
+    date = str(wizard.get("payment_date") or today(env))
     left = amount
     allocation = {}
     for invoice in invoices:

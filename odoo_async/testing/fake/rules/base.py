@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import math
+import zoneinfo
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from odoo_async.testing.exceptions import ValidationError
-from odoo_async.testing.fake.orm import now_string
 from odoo_async.testing.fake.schema import FieldDef
 from odoo_async.testing.fake.store import Record
 
@@ -20,9 +22,16 @@ __all__ = ["SQL_CONSTRAINT_PREFIX", "ModelRules", "check_unique", "money", "next
 SQL_CONSTRAINT_PREFIX: Final = "The operation cannot be completed: "
 
 
-def today() -> str:
-    """Today's date as Odoo stores it."""
-    return now_string()[:10]
+def today(env: Env) -> str:
+    """Today's date where the caller is, as Odoo's ``context_today`` gives it: in the
+    context's time zone, else the user's, else UTC (an invoice posted at 23:30 UTC by a
+    user in Brussels is dated the next day)."""
+    now = dt.datetime.now(dt.timezone.utc)
+    name = env.context.get("tz") or env.user.tz
+    if isinstance(name, str) and name:
+        with contextlib.suppress(KeyError, ValueError):  # unknown: UTC, as Odoo does
+            now = now.astimezone(zoneinfo.ZoneInfo(name))
+    return now.strftime("%Y-%m-%d")
 
 
 def money(value: float, precision: float = 0.01) -> float:
