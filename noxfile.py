@@ -43,10 +43,14 @@ def typecheck(session: nox.Session) -> None:
 MUTATION_GROUPS = {
     "pure": ("domain", "command", "errors", "_json", "config", "secret"),
     "values": ("values",),
-    "transport-wire": ("transport.http", "transport.json2"),
+    "transport-http": ("transport.http",),
+    "transport-json2": ("transport.json2",),
     "transport-protocols": ("transport.legacy", "transport.auto", "transport.once",
                             "transport.base"),
-    "resilience": ("resilience", "client"),
+    "resilience": ("resilience.breaker", "resilience.ratelimit", "resilience.retry",
+                   "resilience.backoff", "resilience.clock"),
+    "resilience-pipeline": ("resilience.pipeline",),
+    "client": ("client",),
     "orm-loading": ("orm.cache", "orm.loader", "orm.changes", "orm.env", "orm.metadata"),
     "orm-records": ("orm.recordset", "orm.query", "orm.model", "orm.spec", "orm.fetchplan",
                     "orm.methods"),
@@ -70,8 +74,9 @@ def mutation(session: nox.Session) -> None:
     """Mutation testing of the core modules with mutmut (slow: not in CI).
 
     ``nox -s mutation -- pure`` runs one group of modules (``MUTATION_GROUPS``: pure,
-    values, transport-wire, transport-protocols, resilience, orm-loading, orm-records,
-    bulk-api, bulk-engine, bulk-rows),
+    values, transport-http, transport-json2, transport-protocols, resilience,
+    resilience-pipeline, client, orm-loading, orm-records, bulk-api, bulk-engine,
+    bulk-rows),
     each sized for under 30 minutes on 2 cores; mutant name patterns work too
     (``nox -s mutation -- "odoo_async.bulk.plan.*"``); no argument runs them all (about
     8,900 mutants: hours). The surviving mutants are written to ``mutation/survivors.txt``

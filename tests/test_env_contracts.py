@@ -243,6 +243,15 @@ async def test_a_search_odoo_refuses_with_every_field_known_raises_odoos_error(
     assert metadata_calls(fake_odoo) == {P: 1}  # nothing left to load
 
 
+async def test_every_condition_is_checked_after_one_on_a_plain_field(
+        fake_odoo: FakeOdoo, odoo_client: Client) -> None:
+    await odoo_client.env.preload(P)
+    fake_odoo.faults.queue(RefuseAsValueError(), match=f"{P}/search")
+    domain = (F.name == "x") & (F.nmae == "y")  # a typo after a plain field
+    with pytest.raises(ValueError, match="has no field 'nmae'; did you mean 'name'"):
+        await odoo_client[P].search(domain)
+
+
 def partners_without_an_id_field(call: MockCall) -> Any:
     """A test double whose ``fields_get`` lists no ``id``, and whose searches find 2, 3."""
     if call.method == "fields_get":

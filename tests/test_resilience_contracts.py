@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 
 import pytest
 from aiohttp import web
@@ -88,6 +89,16 @@ def test_a_zero_or_negative_optional_setting_is_refused_not_defaulted(
 def test_optional_settings_default_to_the_threshold_and_the_recovery_time() -> None:
     breaker = CircuitBreaker(failure_threshold=3, recovery_time=7.5)
     assert (breaker.minimum_calls, breaker.probe_timeout) == (3, 7.5)
+    given = CircuitBreaker(failure_threshold=3, recovery_time=7.5, minimum_calls=10,
+                           probe_timeout=2.0)
+    assert (given.minimum_calls, given.probe_timeout) == (10, 2.0)
+
+
+@pytest.mark.parametrize("value", [True, "30", None])
+def test_a_setting_that_is_not_a_number_is_refused(value: object) -> None:
+    with pytest.raises(ValueError, match=f"^CircuitBreaker window must be positive, "
+                                         f"got {re.escape(repr(value))}$"):
+        CircuitBreaker(window=value)  # type: ignore[arg-type]
 
 
 def test_breaker_opens_at_exactly_the_failure_rate_and_not_below() -> None:

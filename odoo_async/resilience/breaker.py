@@ -134,11 +134,12 @@ class CircuitBreaker:
         for name, value in (("failure_threshold", failure_threshold), ("window", window),
                             ("recovery_time", recovery_time),
                             ("half_open_max_calls", half_open_max_calls),
-                            ("minimum_calls", minimum_calls),
-                            ("probe_timeout", probe_timeout),
                             ("failure_rate", failure_rate)):
-            if value is not None:  # None: the documented default
-                _positive(name, value)
+            _positive(name, value)
+        for name, optional in (("minimum_calls", minimum_calls),
+                               ("probe_timeout", probe_timeout)):
+            if optional is not None:  # None: the documented default
+                _positive(name, optional)
         if failure_rate > 1:
             raise ValueError(f"CircuitBreaker failure_rate must be within (0, 1], "
                              f"got {failure_rate!r}")
