@@ -233,8 +233,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="no run to read: apply equivalents.txt to what is recorded")
     parser.add_argument("--recheck", action="store_true",
                         help="the last run re-ran the recorded survivors by name (mutmut "
-                             "run NAME...): move the ones now detected, drop the ones whose "
-                             "code is gone, keep the other rows")
+                             "run NAME...): move the ones now detected, keep the others "
+                             "(and the rows of modules it did not re-run)")
     args = parser.parse_args(argv)
     out: Path = args.into
     rows = read_table(out / "SCORE.md")
@@ -273,23 +273,23 @@ def recheck(rows: dict[str, tuple[dict[str, int], str]],
     for module, found in survivors.items():
         if module not in rows or module not in counts:
             continue
+        if not any(statuses.get(name) not in (None, "not checked") for name, _, _ in found):
+            continue  # the run did not re-run this module's survivors
         kept = []
         for name, old, new in found:
             status = statuses.get(name)
-            if status == "survived" or status == "not checked":
+            # a survivor the run did not generate (mutmut generates only covered lines,
+            # by a map that moves with the code) is kept, never taken for gone
+            if status in ("survived", "not checked", None):
                 kept.append((name, *fresh.get(name, (old, new))))
                 continue
             moved = rows[module][0]
             moved["survived"] -= 1
-            if status is None:  # the run generated this module: the mutant is gone
-                moved["mutants"] -= 1
-            else:
-                moved[status] = moved.get(status, 0) + 1
+            moved[status] = moved.get(status, 0) + 1
         survivors[module] = kept
-        if any(statuses.get(name) not in (None, "not checked") for name, _, _ in found):
-            first_run = rows[module][1].split(";")[0]
-            rows[module] = (rows[module][0], f"{first_run}; survivors re-run {revision}")
-            touched += 1
+        first_run = rows[module][1].split(";")[0]
+        rows[module] = (rows[module][0], f"{first_run}; survivors re-run {revision}")
+        touched += 1
     return touched
 
 
