@@ -28,7 +28,6 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, M
 from typing import Any
 
 import pytest
-from aiohttp import web
 
 from odoo_async import Change, ChangeCursor, Client
 from odoo_async.errors import ProtocolError
@@ -36,8 +35,8 @@ from odoo_async.orm.methods import MethodUsedAsValueError
 from odoo_async.resilience.clock import ManualClock, SystemClock
 from odoo_async.testing import Call, FakeOdoo
 from odoo_async.testing.fake import methods as fake_methods
-from odoo_async.testing.faults import Execute
 from tests.support.feeds import set_write_dates, until
+from tests.support.recording import record
 
 # -- helpers ---------------------------------------------------------------------------
 
@@ -53,23 +52,7 @@ async def _collect_ids(feed: AsyncIterator[Change], seen: list[int], *, at_most:
             return
 
 
-class _PageRecorder:
-    """A pass-through fault: keeps the JSON body of every matching request as it
-    arrived on the server, then runs it."""
 
-    def __init__(self) -> None:
-        self.bodies: list[dict[str, Any]] = []
-
-    async def apply(self, request: web.Request, execute: Execute) -> web.StreamResponse:
-        """Record the body; answer as usual."""
-        self.bodies.append(await request.json())
-        return await execute()
-
-
-def _record_pages(fake: FakeOdoo) -> _PageRecorder:
-    recorder = _PageRecorder()
-    fake.faults.always(recorder, match="res.partner/web_search_read")
-    return recorder
 
 
 @pytest.fixture
@@ -144,7 +127,7 @@ async def test_intervals_that_are_not_seconds_are_refused_before_any_call(
 
 async def test_page_size_1_reads_one_record_per_call_asking_archived_ones_too(
         fake_odoo: FakeOdoo) -> None:
-    recorder = _record_pages(fake_odoo)
+    recorder = record(fake_odoo, "res.partner/web_search_read")
     async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
         created = await odoo["res.partner"].create([{"name": f"Paged {n}"} for n in range(3)])
         ids = created.ids

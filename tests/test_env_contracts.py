@@ -25,7 +25,6 @@ What these tests pin:
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from typing import Any
@@ -41,6 +40,7 @@ from odoo_async.errors import FieldNotLoadedError, ServerError
 from odoo_async.orm.env import Environment, OrmState
 from odoo_async.testing import FakeOdoo, MockCall, MockTransport
 from odoo_async.testing.faults import Execute
+from tests.support.recording import record
 
 P = "res.partner"
 ACME, GEMINI = "Acme Corporation", "Gemini Furniture"  # partners 9 and 10 of the fake
@@ -62,29 +62,6 @@ async def odoo_client(fake_odoo: FakeOdoo) -> AsyncIterator[Client]:
                       breaker=False) as client:
         yield client
 
-
-@attrs.define
-class Recorder:
-    """A fault that fails nothing: keeps the JSON body of every call, then runs it."""
-
-    bodies: list[tuple[str, dict[str, Any]]] = attrs.Factory(list)
-
-    async def apply(self, request: web.Request, execute: Execute) -> web.StreamResponse:
-        """Record ``model/method`` and the body; answer as the fake does."""
-        self.bodies.append((request.path.removeprefix("/json/2/"),
-                            json.loads(await request.read())))
-        return await execute()
-
-    def sent(self, name: str) -> list[dict[str, Any]]:
-        """The bodies of the calls of ``name`` (``"res.partner/web_read"``), in order."""
-        return [body for call, body in self.bodies if call == name]
-
-
-def record(fake: FakeOdoo) -> Recorder:
-    """Record every call ``fake`` receives from now on."""
-    recorder = Recorder()
-    fake.faults.always(recorder)
-    return recorder
 
 
 @attrs.frozen

@@ -37,32 +37,10 @@ from odoo_async.testing.faults import Execute
 from tests.conftest import API_KEY
 from tests.support.feeds import until
 from tests.support.gates import HoldNth
+from tests.support.recording import record
 
 # -- helpers -------------------------------------------------------------------------------
 
-
-@attrs.define
-class Recorder:
-    """A fault that fails nothing: keeps the JSON body of every call, then runs it."""
-
-    bodies: list[tuple[str, dict[str, Any]]] = attrs.Factory(list)
-
-    async def apply(self, request: web.Request, execute: Execute) -> web.StreamResponse:
-        """Record ``model/method`` and the body; answer as the fake does."""
-        name = request.path.removeprefix("/json/2/")
-        self.bodies.append((name, json.loads(await request.read())))
-        return await execute()
-
-    def sent(self, name: str) -> list[dict[str, Any]]:
-        """The bodies of the calls of ``name`` (``"res.partner/web_read"``), in order."""
-        return [body for call, body in self.bodies if call == name]
-
-
-def record(fake: FakeOdoo) -> Recorder:
-    """Record every call ``fake`` receives from now on."""
-    recorder = Recorder()
-    fake.faults.always(recorder)
-    return recorder
 
 
 @attrs.frozen
@@ -278,8 +256,8 @@ def answer_web_read_with(fake: FakeOdoo, change: Callable[[dict[str, Any]], None
 
     def web_read(call: Call, specification: Mapping[str, Any]) -> list[dict[str, Any]]:
         records = call.env.web_read(call.model, call.ids, specification)
-        for record in records:
-            change(record)
+        for row in records:
+            change(row)
         return records
 
     fake.register_method("res.partner", "web_read", web_read, readonly=True)

@@ -24,38 +24,20 @@ import re
 from typing import Any
 
 import pytest
-from aiohttp import web
 
 from odoo_async import Client, Domain, F, FieldNotLoadedError
 from odoo_async.errors import OdooError
 from odoo_async.orm.methods import MethodUsedAsValueError
 from odoo_async.resilience.clock import ManualClock
 from odoo_async.testing import FakeOdoo
-from odoo_async.testing.faults import Execute
 from tests.support.feeds import set_write_dates
+from tests.support.recording import record
 from tests.support.scripted import ScriptedOdoo, json_answer
 
 # -- helpers ---------------------------------------------------------------------------
 
 
-class _BodyRecorder:
-    """A pass-through fault: keeps the JSON body of every matching request as it
-    arrived on the server, then runs it."""
 
-    def __init__(self) -> None:
-        self.bodies: list[dict[str, Any]] = []
-
-    async def apply(self, request: web.Request, execute: Execute) -> web.StreamResponse:
-        """Record the body; answer as usual."""
-        self.bodies.append(await request.json())
-        return await execute()
-
-
-def _record(fake: FakeOdoo, call: str) -> _BodyRecorder:
-    """Record the bodies of every ``model/method`` call ``fake`` receives."""
-    recorder = _BodyRecorder()
-    fake.faults.always(recorder, match=call)
-    return recorder
 
 
 def _sent(body: dict[str, Any], *keys: str) -> dict[str, Any]:
@@ -114,7 +96,7 @@ async def test_search_with_a_limit_finds_at_most_that_many(fake_odoo: FakeOdoo) 
 
 
 async def test_the_change_feed_asks_pages_of_500_by_default(fake_odoo: FakeOdoo) -> None:
-    recorder = _record(fake_odoo, "res.partner/web_search_read")
+    recorder = record(fake_odoo, "res.partner/web_search_read")
     async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
         created = await odoo["res.partner"].create([{"name": "Paged"}])
         set_write_dates(fake_odoo, {created.ids[0]: "2026-01-01 00:00:00"})
@@ -177,7 +159,7 @@ async def test_ref_splits_the_external_id_at_its_first_dot(fake_odoo: FakeOdoo) 
 async def test_ref_asks_one_row_with_only_the_model_and_the_id(fake_odoo: FakeOdoo) -> None:
     fake_odoo.env().create("ir.model.data", [
         {"module": "shop", "name": "c1", "model": "res.partner", "res_id": 9}])
-    recorder = _record(fake_odoo, "ir.model.data/search_read")
+    recorder = record(fake_odoo, "ir.model.data/search_read")
     async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
         found = await odoo["res.partner"].ref("shop.c1")
     assert found.ids == [9]
@@ -229,7 +211,7 @@ async def test_name_search_without_a_name_lists_every_record(fake_odoo: FakeOdoo
 
 async def test_name_search_sends_ilike_and_a_limit_of_100_by_default(
         fake_odoo: FakeOdoo) -> None:
-    recorder = _record(fake_odoo, "res.partner/name_search")
+    recorder = record(fake_odoo, "res.partner/name_search")
     async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
         pairs = await odoo["res.partner"].name_search("azure interior, b")
     assert pairs == [(27, "Azure Interior, Brandon Freeman")]

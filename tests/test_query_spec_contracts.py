@@ -46,6 +46,7 @@ from odoo_async.orm.spec import compile_known
 from odoo_async.testing import FakeOdoo
 from odoo_async.testing.fake.protocol import CallError, error_body
 from odoo_async.testing.faults import Execute
+from tests.support.recording import record
 
 # Partner 11 (Ready Mat, US) has seven contacts; by name, descending, the first two are:
 READY_MAT = 11
@@ -55,22 +56,7 @@ SOME_PARTNERS = [9, 10, 11, 15, 16]
 # -- helpers ---------------------------------------------------------------------------
 
 
-class _Recorder:
-    """A pass-through fault: keeps the JSON body of every matching request, then runs it."""
 
-    def __init__(self) -> None:
-        self.bodies: list[dict[str, Any]] = []
-
-    async def apply(self, request: web.Request, execute: Execute) -> web.StreamResponse:
-        """Record the body; answer as usual."""
-        self.bodies.append(await request.json())
-        return await execute()
-
-
-def _record(fake: FakeOdoo, call: str) -> _Recorder:
-    recorder = _Recorder()
-    fake.faults.always(recorder, match=call)
-    return recorder
 
 
 class _Refuse:
@@ -110,9 +96,9 @@ class _WithholdCountry:
         body = response.body
         assert isinstance(body, bytes)
         answer = json.loads(body)
-        for record in answer["records"]:
-            if isinstance(record.get("country_id"), Mapping):
-                record["country_id"] = {"id": record["country_id"]["id"]}
+        for row in answer["records"]:
+            if isinstance(row.get("country_id"), Mapping):
+                row["country_id"] = {"id": row["country_id"]["id"]}
         return web.json_response(answer)
 
 
@@ -196,22 +182,22 @@ async def test_pages_need_the_id_order_and_no_offset(fake_odoo: FakeOdoo) -> Non
 
 async def test_pages_ask_id_order_and_1000_records_a_page_by_default(fake_odoo: FakeOdoo
                                                                      ) -> None:
-    recorder = _record(fake_odoo, "res.partner/web_search_read")
+    recorder = record(fake_odoo, "res.partner/web_search_read")
     async with _client(fake_odoo) as odoo:
         query = odoo["res.partner"].search(F.id.in_(SOME_PARTNERS))
         assert await _pages_of_ids(query.pages("name")) == [SOME_PARTNERS]
         assert [(b["order"], b["limit"]) for b in recorder.bodies] == [("id", 1000)]
-        recorder.bodies.clear()
+        recorder.clear()
         assert [p.id async for p in query.iterate("name")] == SOME_PARTNERS
         assert [b["limit"] for b in recorder.bodies] == [1000]
-        recorder.bodies.clear()
+        recorder.clear()
         assert [p.id async for p in query.iterate("name", page_size=2)] == SOME_PARTNERS
         assert [(b["order"], b["limit"]) for b in recorder.bodies] == [("id", 2)] * 3
 
 
 async def test_a_limit_caps_a_scan_asking_only_the_records_still_wanted(
         fake_odoo: FakeOdoo) -> None:
-    recorder = _record(fake_odoo, "res.partner/web_search_read")
+    recorder = record(fake_odoo, "res.partner/web_search_read")
     async with _client(fake_odoo) as odoo:
         query = odoo["res.partner"].search(F.id.in_(SOME_PARTNERS)).limit(3)
         assert await _pages_of_ids(query.pages("name", page_size=2)) == [[9, 10], [11]]
@@ -229,7 +215,7 @@ async def test_a_scan_refuses_an_unknown_domain_field_before_sending_when_warm(
 
 
 async def test_exists_asks_odoo_for_a_single_id(fake_odoo: FakeOdoo) -> None:
-    recorder = _record(fake_odoo, "res.partner/search")
+    recorder = record(fake_odoo, "res.partner/search")
     async with _client(fake_odoo) as odoo:
         assert await odoo["res.partner"].search(F.id.in_(SOME_PARTNERS)).exists() is True
     assert [b["limit"] for b in recorder.bodies] == [1]
@@ -293,7 +279,7 @@ async def test_limit_and_order_apply_to_x2many_fields_on_a_cold_client_too(
 
 async def test_the_specification_sent_carries_a_relations_limit_and_order_exactly(
         fake_odoo: FakeOdoo) -> None:
-    recorder = _record(fake_odoo, "res.partner/web_read")
+    recorder = record(fake_odoo, "res.partner/web_read")
     paths = ("name", "country_id.code", "child_ids(limit=2, order='name desc').name")
     async with _client(fake_odoo) as odoo:
         odoo.env.reload_metadata()  # cold: the specification is built from the paths
