@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from typing import Any
 
 import attrs
@@ -156,17 +157,21 @@ async def test_a_cold_query_sent_again_keeps_its_context_and_count_limit(
 # -- without the web module --------------------------------------------------------------
 
 
-def without_the_web_module(fake: FakeOdoo) -> None:
+@asynccontextmanager
+async def client_without_the_web_module(fake: FakeOdoo) -> AsyncIterator[Client]:
+    """A client on ``fake`` with the web module's methods gone (``web_read=False``), the
+    partners' fields already known."""
     fake.disable_method("web_read")
     fake.disable_method("web_search_read")
+    async with Client(fake.url, fake.api_key, retry=False, web_read=False) as odoo:
+        await odoo["res.partner"].fields()
+        yield odoo
 
 
 async def test_without_the_web_module_a_query_is_a_search_read_of_the_fetched_fields(
         fake_odoo: FakeOdoo) -> None:
     company = company_with_an_archived_contact(fake_odoo)
-    without_the_web_module(fake_odoo)
-    async with Client(fake_odoo.url, fake_odoo.api_key, retry=False, web_read=False) as odoo:
-        await odoo["res.partner"].fields()
+    async with client_without_the_web_module(fake_odoo) as odoo:
         recorder = record(fake_odoo)
         found = await odoo["res.partner"].with_context(**ALL).search(
             F.parent_id == company.id).order("name").fetch("name", "email")
@@ -181,9 +186,7 @@ async def test_without_the_web_module_a_query_is_a_search_read_of_the_fetched_fi
 async def test_without_the_web_module_a_read_asks_the_fetched_fields_with_plain_ids(
         fake_odoo: FakeOdoo) -> None:
     company = company_with_an_archived_contact(fake_odoo)
-    without_the_web_module(fake_odoo)
-    async with Client(fake_odoo.url, fake_odoo.api_key, retry=False, web_read=False) as odoo:
-        await odoo["res.partner"].fields()
+    async with client_without_the_web_module(fake_odoo) as odoo:
         recorder = record(fake_odoo)
         found = await odoo["res.partner"].with_context(**ALL).browse(company.id).fetch(
             "child_ids.name", "country_id")
@@ -200,9 +203,7 @@ async def test_without_the_web_module_a_read_asks_the_fetched_fields_with_plain_
 async def test_without_the_web_module_each_level_is_read_in_context_with_plain_ids(
         fake_odoo: FakeOdoo) -> None:
     company = company_with_an_archived_contact(fake_odoo)
-    without_the_web_module(fake_odoo)
-    async with Client(fake_odoo.url, fake_odoo.api_key, retry=False, web_read=False) as odoo:
-        await odoo["res.partner"].fields()
+    async with client_without_the_web_module(fake_odoo) as odoo:
         recorder = record(fake_odoo)
         contact = await odoo["res.partner"].with_context(**ALL).browse(company.active).fetch(
             "parent_id.child_ids.name", "parent_id.country_id.code")
@@ -221,9 +222,7 @@ async def test_without_the_web_module_each_level_is_read_in_context_with_plain_i
 async def test_without_the_web_module_an_empty_many2one_is_not_read(fake_odoo: FakeOdoo
                                                                     ) -> None:
     [lonely] = fake_odoo.env().create("res.partner", [{"name": "Nowhere"}])
-    without_the_web_module(fake_odoo)
-    async with Client(fake_odoo.url, fake_odoo.api_key, retry=False, web_read=False) as odoo:
-        await odoo["res.partner"].fields()
+    async with client_without_the_web_module(fake_odoo) as odoo:
         found = await odoo["res.partner"].browse(lonely).fetch("country_id.name")
     assert not found.country_id
     assert found.to_dict("country_id", relations="ids") == {"id": lonely, "country_id": False}
@@ -312,8 +311,6 @@ async def test_a_search_answer_without_its_records_is_a_protocol_error(
 
 async def test_a_search_read_answer_that_is_not_records_is_a_protocol_error(
         fake_odoo: FakeOdoo) -> None:
-    without_the_web_module(fake_odoo)
-
     def search_read(call: Call, domain: Any = None, fields: Any = None, offset: int = 0,
                     limit: int | None = None, order: str | None = None,
                     load: str | None = "_classic_read") -> Any:
@@ -321,8 +318,7 @@ async def test_a_search_read_answer_that_is_not_records_is_a_protocol_error(
 
     fake_odoo.register_method("res.partner", "search_read", search_read,
                               model_method=True, readonly=True)
-    async with Client(fake_odoo.url, fake_odoo.api_key, retry=False, web_read=False) as odoo:
-        await odoo["res.partner"].fields()
+    async with client_without_the_web_module(fake_odoo) as odoo:
         with pytest.raises(errors.ProtocolError, match=r"^res\.partner\.search_read answered "
                                                        r"\{'records': \[\]\}, not its "
                                                        r"records") as raised:
@@ -334,9 +330,7 @@ async def test_a_search_read_answer_that_is_not_records_is_a_protocol_error(
 async def test_without_the_web_module_a_query_reads_each_level_in_its_context(
         fake_odoo: FakeOdoo) -> None:
     company = company_with_an_archived_contact(fake_odoo)
-    without_the_web_module(fake_odoo)
-    async with Client(fake_odoo.url, fake_odoo.api_key, retry=False, web_read=False) as odoo:
-        await odoo["res.partner"].fields()
+    async with client_without_the_web_module(fake_odoo) as odoo:
         recorder = record(fake_odoo)
         found = await odoo["res.partner"].with_context(**ALL).search(
             F.parent_id == company.id).order("name").fetch("name", "parent_id.name")
