@@ -11,11 +11,13 @@ from odoo_async.orm.cache import PinnedStore
 from odoo_async.testing import FakeOdoo
 
 
+@pytest.mark.parametrize("refreshes", [
+    3, pytest.param(1500, marks=pytest.mark.slow, id="1500")])
 async def test_fetching_the_same_recordset_again_and_again_does_not_chain_stores(
-        fake_odoo: FakeOdoo) -> None:
+        fake_odoo: FakeOdoo, refreshes: int) -> None:
     async with Client(fake_odoo.url, fake_odoo.api_key) as odoo:
         partners = await odoo["res.partner"].search([]).order("id").limit(5).fetch("name")
-        for _ in range(1500):  # a module-level recordset refreshed on every request
+        for _ in range(refreshes):  # a module-level recordset refreshed on every request
             await partners.refresh()
         store = partners.env.store
         assert isinstance(store, PinnedStore)
