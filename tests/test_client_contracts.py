@@ -5,9 +5,10 @@ login and a blank or non-string login; which plain-http hosts count as local (no
 clear-text warning); the call context converted like a parameter (its label in errors,
 the client's ``naive_datetimes_are_utc``); ``Client.register_extension`` building
 ``client.<name>`` with the registered factory; ``retry=False`` with extra idempotent
-methods; the closed client's message; the event-loop check on any transport; and
+methods; the closed client's message; the event-loop check on any transport;
 ``check_calls`` making only documented read-only calls repeatable, never over an explicit
-``idempotent=False``.
+``idempotent=False``; the timeout type message; the User-Agent length bound; the record
+cache's default bound; and the clear-text warning (the caller's line, and the log).
 """
 
 from __future__ import annotations
@@ -168,3 +169,34 @@ async def test_check_calls_keeps_an_explicit_idempotent_false(fake_odoo: FakeOdo
         with pytest.raises(errors.OutcomeUnknownError):
             await odoo.call("res.partner", "search_count", domain=[], idempotent=False)
         assert fake_odoo.executed["res.partner/search_count"] == 1
+
+
+# -- construction: timeout, header values, cache bound, the clear-text warning ----------
+
+
+def test_a_timeout_of_another_type_is_refused_naming_the_type() -> None:
+    with pytest.raises(TypeError) as refused:
+        Client(URL, API_KEY, timeout="5")  # type: ignore[arg-type]
+    assert str(refused.value) == "timeout must be a Timeout or seconds, not str"
+
+
+def test_a_user_agent_may_have_512_characters_and_no_more() -> None:
+    Client(URL, API_KEY, user_agent="a" * 512)
+    with pytest.raises(ValueError, match=r"^user_agent must be 1 to 512 printable ASCII "
+                                         r"characters, got 'a{80}'$"):
+        Client(URL, API_KEY, user_agent="a" * 513)
+
+
+def test_the_record_cache_holds_100_000_records_unless_told() -> None:
+    assert Client(URL, API_KEY).env.store.max_records == 100_000
+    assert Client(URL, API_KEY, cache_max_records=5).env.store.max_records == 5
+    assert Client(URL, API_KEY, cache_max_records=None).env.store.max_records is None
+
+
+def test_the_clear_text_warning_points_at_the_callers_line(
+        caplog: pytest.LogCaptureFixture) -> None:
+    with pytest.warns(UserWarning, match="plain http://") as warned:
+        Client("http://odoo.example.com", API_KEY)
+    assert [w.filename for w in warned] == [__file__]
+    assert caplog.messages == ["odoo.example.com is reached over plain http://: the API key "
+                               "travels in clear text; use https://"]
