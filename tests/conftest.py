@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 from aioresponses import aioresponses
@@ -13,6 +16,23 @@ from tests.support import aioresponses_compat
 from tests.support.scripted import ScriptedOdoo
 
 API_KEY = "0123456789abcdef0123456789abcdef01234567"
+
+# mutmut's record of how long each test took, in the copy of the project it runs in.
+MUTATION_STATS = Path(__file__).resolve().parents[1] / "mutmut-stats.json"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """In a mutation run, run the quickest tests first.
+
+    mutmut stops a mutant's run at its first failing test, but hands over the tests in no
+    particular order. Quickest first, most mutants fail within a second instead of after
+    half the suite. The clean run before the mutants uses the same order, so it is checked
+    to pass. Ordinary runs are left as collected.
+    """
+    if os.environ.get("MUTANT_UNDER_TEST") in (None, "stats") or not MUTATION_STATS.exists():
+        return
+    durations: dict[str, float] = json.loads(MUTATION_STATS.read_text())["duration_by_test"]
+    items.sort(key=lambda item: durations.get(item.nodeid, 0.0))
 
 
 @pytest.fixture
