@@ -132,6 +132,14 @@ def partners_by_the_hundred_thousand(call: MockCall) -> Any:
     return [{"id": i, "name": f"P{i}"} for i in call.ids or []]
 
 
+def test_by_default_a_recordset_layer_is_bounded_at_100_000_records() -> None:
+    client = Client("https://odoo.test", "k" * 40, transport=MockTransport(lambda call: []))
+    assert Environment.on(client).store.max_records == 100_000
+    assert Environment(client, OrmState(client)).store.max_records == 100_000
+    assert Environment.on(client, cache_max_records=None).store.max_records is None
+
+
+@pytest.mark.slow
 async def test_by_default_a_recordset_layer_keeps_at_most_100_000_records() -> None:
     async with Client("https://odoo.test", "k" * 40,
                       transport=MockTransport(partners_by_the_hundred_thousand)) as client:
