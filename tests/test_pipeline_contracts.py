@@ -1,0 +1,67 @@
+"""Contracts of the resilience pipeline seen through a client.
+
+Pinned here: a half-open probe that fails reopens the circuit (the probe's error reaches
+the breaker), and decorrelated jitter grows each wait from the previous one.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from odoo_async import Client, errors
+from odoo_async.resilience import (
+    BreakerState,
+    CircuitBreaker,
+    DecorrelatedJitterBackoff,
+    ManualClock,
+    RetryPolicy,
+)
+from odoo_async.testing import FakeOdoo, ResetAfterExecute, Status
+from tests.support.timeouts import HANG_TIMEOUT
+
+COUNT = ("res.partner", "search_count")
+
+
+async def count(odoo: Client) -> int:
+    result = await odoo.call(*COUNT, domain=[["id", "=", 9]])
+    assert isinstance(result, int)
+    return result
+
+
+def state(breaker: CircuitBreaker) -> BreakerState:
+    """The breaker's state now (a call, so that mypy does not narrow it across calls)."""
+    return breaker.state
+
+
+async def test_a_probe_that_fails_reopens_the_circuit(faulty: FakeOdoo) -> None:
+    clock = ManualClock()
+    breaker = CircuitBreaker(failure_threshold=1, recovery_time=5.0, clock=clock)
+    faulty.faults.queue(Status(503), Status(503), match="search_count")
+    async with Client(faulty.url, faulty.api_key, retry=False, breaker=breaker,
+                      clock=clock) as odoo:
+        with pytest.raises(errors.ServerError):
+            await count(odoo)
+        assert state(breaker) is BreakerState.OPEN
+        clock.tick(5.0)
+        with pytest.raises(errors.ServerError):
+            await count(odoo)  # the probe
+        assert state(breaker) is BreakerState.OPEN
+        with pytest.raises(errors.CircuitOpenError):
+            await count(odoo)
+        clock.tick(5.0)
+        assert await count(odoo) == 1  # the next probe gets an answer
+        assert state(breaker) is BreakerState.CLOSED
+    assert faulty.faults.received["res.partner/search_count"] == 3
+
+
+async def test_decorrelated_jitter_grows_each_wait_from_the_previous_one(
+        faulty: FakeOdoo) -> None:
+    clock = ManualClock(autojump=True)
+    policy = RetryPolicy(backoff=DecorrelatedJitterBackoff(base=1.0, cap=100.0),
+                         rng=lambda: 1.0, deadline=None)
+    faulty.faults.queue(ResetAfterExecute(), ResetAfterExecute(), ResetAfterExecute(),
+                        match="search_count")
+    async with Client(faulty.url, faulty.api_key, retry=policy, breaker=False, clock=clock,
+                      timeout=HANG_TIMEOUT) as odoo:
+        assert await count(odoo) == 1
+    assert clock.sleeps == [1.0, 3.0, 9.0]  # base, then 3 times the previous wait
