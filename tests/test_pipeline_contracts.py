@@ -1,7 +1,9 @@
 """Contracts of the resilience pipeline seen through a client.
 
 Pinned here: a half-open probe that fails reopens the circuit (the probe's error reaches
-the breaker), and decorrelated jitter grows each wait from the previous one.
+the breaker); the calls that get an answer count in the breaker's failure rate; a call
+whose outcome is unknown is judged by the failure behind it; and decorrelated jitter grows
+each wait from the previous one, the first from nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from odoo_async.resilience import (
     ManualClock,
     RetryPolicy,
 )
-from odoo_async.testing import FakeOdoo, ResetAfterExecute, Status
+from odoo_async.testing import FakeOdoo, ResetAfterExecute, Status, StatusAfterExecute
 from tests.support.timeouts import HANG_TIMEOUT
 
 COUNT = ("res.partner", "search_count")
@@ -65,3 +67,30 @@ async def test_decorrelated_jitter_grows_each_wait_from_the_previous_one(
                       timeout=HANG_TIMEOUT) as odoo:
         assert await count(odoo) == 1
     assert clock.sleeps == [1.0, 3.0, 9.0]  # base, then 3 times the previous wait
+
+
+async def test_answered_calls_count_in_the_failure_rate(faulty: FakeOdoo) -> None:
+    breaker = CircuitBreaker(failure_threshold=2, minimum_calls=2, failure_rate=0.6,
+                             clock=ManualClock())
+    async with Client(faulty.url, faulty.api_key, retry=False, breaker=breaker) as odoo:
+        assert [await count(odoo), await count(odoo)] == [1, 1]
+        faulty.faults.queue(Status(503), Status(503), match="search_count")
+        for _ in range(2):
+            with pytest.raises(errors.ServerError):
+                await count(odoo)
+        assert state(breaker) is BreakerState.CLOSED  # 2 failed of 4: below 60%
+        faulty.faults.queue(Status(503), match="search_count")
+        with pytest.raises(errors.ServerError):
+            await count(odoo)
+        assert state(breaker) is BreakerState.OPEN  # 3 of 5
+
+
+async def test_a_call_of_unknown_outcome_is_judged_by_the_failure_behind_it(
+        faulty: FakeOdoo) -> None:
+    breaker = CircuitBreaker(failure_threshold=1, clock=ManualClock())
+    faulty.faults.queue(StatusAfterExecute(503), match="res.partner/create")
+    async with Client(faulty.url, faulty.api_key, breaker=breaker,
+                      clock=ManualClock(autojump=True)) as odoo:
+        with pytest.raises(errors.OutcomeUnknownError):
+            await odoo.call("res.partner", "create", vals_list=[{"name": "Once"}])
+        assert state(breaker) is BreakerState.OPEN
