@@ -1,7 +1,8 @@
 """Contracts of the resilience pipeline seen through a client.
 
 Pinned here: a half-open probe that fails reopens the circuit (the probe's error reaches
-the breaker); the calls that get an answer count in the breaker's failure rate; a call
+the breaker); the calls that get an answer count in the breaker's failure rate; a call the circuit
+refuses counts as failed; a call
 whose outcome is unknown is judged by the failure behind it; and decorrelated jitter grows
 each wait from the previous one, the first from nothing.
 """
@@ -94,3 +95,14 @@ async def test_a_call_of_unknown_outcome_is_judged_by_the_failure_behind_it(
         with pytest.raises(errors.OutcomeUnknownError):
             await odoo.call("res.partner", "create", vals_list=[{"name": "Once"}])
         assert state(breaker) is BreakerState.OPEN
+
+
+async def test_a_call_the_circuit_refuses_counts_as_failed(faulty: FakeOdoo) -> None:
+    breaker = CircuitBreaker(failure_threshold=1, clock=ManualClock())
+    faulty.faults.queue(Status(503), match="search_count")
+    async with Client(faulty.url, faulty.api_key, retry=False, breaker=breaker) as odoo:
+        with pytest.raises(errors.ServerError):
+            await count(odoo)
+        with pytest.raises(errors.CircuitOpenError):
+            await count(odoo)
+        assert (odoo.stats.calls, odoo.stats.failed, odoo.stats.rejected_by_breaker) == (2, 2, 1)

@@ -364,6 +364,7 @@ async def test_closing_with_calls_in_flight_is_no_server_failure(fake_odoo: Fake
     assert isinstance(read_error, errors.ClientClosedError)
     assert isinstance(write_error, errors.OutcomeUnknownError)
     assert isinstance(write_error.__cause__, errors.ClientClosedError)
+    assert (odoo.stats.failed, odoo.stats.outcome_unknown) == (2, 1)
     assert breaker.state is BreakerState.CLOSED
     assert fake_odoo.faults.received["res.partner/search"] == 1  # not retried after close
     gate.open.set()
