@@ -351,20 +351,25 @@ async def test_a_given_session_gets_the_clients_timeout_and_status_handling(
 
 async def test_closing_with_calls_in_flight_is_no_server_failure(fake_odoo: FakeOdoo
                                                                   ) -> None:
-    gate = Gate(expected=2)
+    gate = Gate(expected=3)
     fake_odoo.faults.always(gate)
     clock = ManualClock(autojump=True)
     breaker = CircuitBreaker(failure_threshold=1, clock=clock)
     odoo = Client(fake_odoo.url, fake_odoo.api_key, breaker=breaker, clock=clock)
     read = asyncio.create_task(odoo.call("res.partner", "search", domain=[]))
-    write = asyncio.create_task(odoo.call("res.partner", "create", vals_list=[{"name": "x"}]))
+    writes = [asyncio.create_task(odoo.call("res.partner", "create", vals_list=[{"name": n}]))
+              for n in ("x", "y")]
     await gate.arrived.wait()
     await odoo.close()
-    read_error, write_error = await asyncio.gather(read, write, return_exceptions=True)
+    read_error, *write_errors = await asyncio.gather(read, *writes, return_exceptions=True)
     assert isinstance(read_error, errors.ClientClosedError)
-    assert isinstance(write_error, errors.OutcomeUnknownError)
-    assert isinstance(write_error.__cause__, errors.ClientClosedError)
-    assert (odoo.stats.failed, odoo.stats.outcome_unknown) == (2, 1)
+    for write_error in write_errors:
+        assert isinstance(write_error, errors.OutcomeUnknownError)
+        assert isinstance(write_error.__cause__, errors.ClientClosedError)
+        assert (write_error.message, write_error.model, write_error.method) == (
+            "the client was closed while the call was in flight: it may or may not have "
+            "been applied", "res.partner", "create")
+    assert (odoo.stats.failed, odoo.stats.outcome_unknown) == (3, 2)
     assert breaker.state is BreakerState.CLOSED
     assert fake_odoo.faults.received["res.partner/search"] == 1  # not retried after close
     gate.open.set()
