@@ -2,12 +2,15 @@
 
 Pinned here: a half-open probe that fails reopens the circuit (the probe's error reaches
 the breaker); the calls that get an answer count in the breaker's failure rate; a call the circuit
-refuses counts as failed; a call
+refuses counts as failed; the retry warning of a request that is no call says
+"request"; a call
 whose outcome is unknown is judged by the failure behind it; and decorrelated jitter grows
 each wait from the previous one, the first from nothing.
 """
 
 from __future__ import annotations
+
+import logging
 
 import pytest
 
@@ -15,6 +18,7 @@ from odoo_async import Client, errors
 from odoo_async.resilience import (
     BreakerState,
     CircuitBreaker,
+    ConstantBackoff,
     DecorrelatedJitterBackoff,
     ManualClock,
     RetryPolicy,
@@ -106,3 +110,15 @@ async def test_a_call_the_circuit_refuses_counts_as_failed(faulty: FakeOdoo) -> 
         with pytest.raises(errors.CircuitOpenError):
             await count(odoo)
         assert (odoo.stats.calls, odoo.stats.failed, odoo.stats.rejected_by_breaker) == (2, 2, 1)
+
+
+async def test_the_retry_warning_of_a_request_that_is_no_call_says_request(
+        faulty: FakeOdoo, caplog: pytest.LogCaptureFixture) -> None:
+    policy = RetryPolicy(backoff=ConstantBackoff(0.5))
+    faulty.faults.queue(Status(503))
+    async with Client(faulty.url, faulty.api_key, retry=policy, breaker=False,
+                      clock=ManualClock(autojump=True)) as odoo:
+        with caplog.at_level(logging.WARNING, logger="odoo_async.retry"):
+            assert (await odoo.version())["version_info"][0] == 19
+    assert caplog.messages == [
+        "retrying request after ServiceUnavailableError (HTTP 503) (attempt 2 of 5) in 0.50 s"]
