@@ -88,6 +88,7 @@ async def test_answered_calls_count_in_the_failure_rate(faulty: FakeOdoo) -> Non
         with pytest.raises(errors.ServerError):
             await count(odoo)
         assert state(breaker) is BreakerState.OPEN  # 3 of 5
+        assert (odoo.stats.succeeded, odoo.stats.failed) == (2, 3)
 
 
 async def test_a_call_of_unknown_outcome_is_judged_by_the_failure_behind_it(
