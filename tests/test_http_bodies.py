@@ -1,0 +1,89 @@
+"""How ``HttpSession`` reads an answer's body and headers, exactly.
+
+Pinned here: a success declared over ``max_answer_bytes`` is refused naming its size; a
+compressed success is bounded after decompression (a small compressed body that inflates
+past the limit is refused, one declared at exactly the limit that stays under it is read);
+an error answer (400 included) is cut at ``ERROR_BODY_BYTES`` rather than refused; and
+cookies never reach the answer's headers.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from yarl import URL
+
+from odoo_async import ConnectionLimits, Timeout, errors
+from odoo_async.transport.http import ERROR_BODY_BYTES, HttpAnswer, HttpSession
+
+INCOMPRESSIBLE = os.urandom(1500)
+ROUTES = {
+    "/big": (200, b"x" * 4000, {}),
+    "/bomb": (200, gzip.compress(b"\0" * 10_000), {"Content-Encoding": "gzip"}),
+    "/exact": (200, gzip.compress(INCOMPRESSIBLE), {"Content-Encoding": "gzip"}),
+    "/bad-request": (400, b"e" * (ERROR_BODY_BYTES + 10), {}),
+    "/cookie": (500, b"oops", {"Set-Cookie": "session_id=abc", "X-Trace": "t1"}),
+}
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[URL]:
+    async def answer(request: web.Request) -> web.Response:
+        status, body, headers = ROUTES[request.path]
+        return web.Response(status=status, body=body, headers=headers)
+
+    app = web.Application()
+    app.router.add_route("GET", "/{name}", answer)
+    test_server = TestServer(app)
+    await test_server.start_server()
+    try:
+        yield URL(str(test_server.make_url("/")))
+    finally:
+        await test_server.close()
+
+
+async def get(server: URL, path: str, *, limit: int) -> HttpAnswer:
+    session = HttpSession(timeout=Timeout(total=10),
+                          limits=ConnectionLimits(max_answer_bytes=limit))
+    try:
+        return await session.request("GET", server.with_path(path), headers={})
+    finally:
+        await session.aclose()
+
+
+async def test_a_success_declared_over_the_limit_is_refused_naming_its_size(
+        server: URL) -> None:
+    with pytest.raises(errors.ProtocolError) as refused:
+        await get(server, "/big", limit=2000)
+    assert refused.value.message == (
+        "the answer is 4000 bytes, more than max_answer_bytes (2000)")
+
+
+async def test_a_compressed_success_is_bounded_after_decompression(server: URL) -> None:
+    with pytest.raises(errors.ProtocolError) as refused:
+        await get(server, "/bomb", limit=2000)
+    assert refused.value.message == "the answer is larger than max_answer_bytes (2000)"
+
+
+async def test_a_compressed_success_declared_at_the_limit_is_read_when_it_fits(
+        server: URL) -> None:
+    compressed = len(ROUTES["/exact"][1])
+    assert compressed > len(INCOMPRESSIBLE)
+    answer = await get(server, "/exact", limit=compressed)
+    assert answer.body == INCOMPRESSIBLE
+
+
+async def test_an_error_answer_is_cut_not_refused_from_400_on(server: URL) -> None:
+    answer = await get(server, "/bad-request", limit=2000)
+    assert (answer.status, len(answer.body)) == (400, ERROR_BODY_BYTES)
+
+
+async def test_cookies_never_reach_the_answers_headers(server: URL) -> None:
+    answer = await get(server, "/cookie", limit=2000)
+    assert "Set-Cookie" not in answer.headers
+    assert answer.headers["X-Trace"] == "t1"
