@@ -1,8 +1,9 @@
 """How ``HttpSession`` reads an answer's body and headers, exactly.
 
 Pinned here: a success declared over ``max_answer_bytes`` is refused naming its size; a
-compressed success is bounded after decompression (a small compressed body that inflates
-past the limit is refused, one declared at exactly the limit that stays under it is read);
+compressed success is bounded after decompression, over all its reads (a small compressed
+body that inflates past the limit is refused; one that inflates to exactly the limit, or
+is declared at exactly the limit and stays under it, is read);
 an error answer (400 included) is cut at ``ERROR_BODY_BYTES`` rather than refused; and
 cookies never reach the answer's headers.
 """
@@ -26,6 +27,8 @@ ROUTES = {
     "/big": (200, b"x" * 4000, {}),
     "/bomb": (200, gzip.compress(b"\0" * 10_000), {"Content-Encoding": "gzip"}),
     "/exact": (200, gzip.compress(INCOMPRESSIBLE), {"Content-Encoding": "gzip"}),
+    "/fits": (200, gzip.compress(b"\0" * 2048), {"Content-Encoding": "gzip"}),
+    "/big-bomb": (200, gzip.compress(b"\0" * 300_000), {"Content-Encoding": "gzip"}),
     "/bad-request": (400, b"e" * (ERROR_BODY_BYTES + 10), {}),
     "/cookie": (500, b"oops", {"Set-Cookie": "session_id=abc", "X-Trace": "t1"}),
 }
@@ -62,12 +65,25 @@ async def test_a_success_declared_over_the_limit_is_refused_naming_its_size(
         await get(server, "/big", limit=2000)
     assert refused.value.message == (
         "the answer is 4000 bytes, more than max_answer_bytes (2000)")
+    assert refused.value.status == 200
 
 
 async def test_a_compressed_success_is_bounded_after_decompression(server: URL) -> None:
     with pytest.raises(errors.ProtocolError) as refused:
         await get(server, "/bomb", limit=2000)
     assert refused.value.message == "the answer is larger than max_answer_bytes (2000)"
+
+
+async def test_a_compressed_success_of_exactly_the_limit_is_read(server: URL) -> None:
+    assert (await get(server, "/fits", limit=2048)).body == b"\0" * 2048
+
+
+async def test_a_compressed_success_over_the_limit_in_many_reads_is_refused(
+        server: URL) -> None:
+    with pytest.raises(errors.ProtocolError) as refused:
+        await get(server, "/big-bomb", limit=100_000)  # read in pieces of 64 KiB at most
+    assert refused.value.message == "the answer is larger than max_answer_bytes (100000)"
+    assert refused.value.status == 200
 
 
 async def test_a_compressed_success_declared_at_the_limit_is_read_when_it_fits(
