@@ -4,8 +4,9 @@ Pinned here: a success declared over ``max_answer_bytes`` is refused naming its 
 compressed success is bounded after decompression, over all its reads (a small compressed
 body that inflates past the limit is refused; one that inflates to exactly the limit, or
 is declared at exactly the limit and stays under it, is read);
-an error answer (400 included) is cut at ``ERROR_BODY_BYTES`` rather than refused; and
-cookies never reach the answer's headers.
+an error answer (400 included) is cut at ``ERROR_BODY_BYTES`` rather than refused;
+cookies never reach the answer's headers; and ``RequestHeaders`` is a mapping whose
+length counts the key's header.
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from aiohttp.test_utils import TestServer
 from yarl import URL
 
 from odoo_async import ConnectionLimits, Timeout, errors
-from odoo_async.transport.http import ERROR_BODY_BYTES, HttpAnswer, HttpSession
+from odoo_async.secret import Secret
+from odoo_async.transport.http import (
+    ERROR_BODY_BYTES,
+    HttpAnswer,
+    HttpSession,
+    RequestHeaders,
+)
 
 INCOMPRESSIBLE = os.urandom(1500)
 ROUTES = {
@@ -103,3 +110,10 @@ async def test_cookies_never_reach_the_answers_headers(server: URL) -> None:
     answer = await get(server, "/cookie", limit=2000)
     assert "Set-Cookie" not in answer.headers
     assert answer.headers["X-Trace"] == "t1"
+
+
+def test_request_headers_count_the_keys_header_as_one_of_them() -> None:
+    with_key = RequestHeaders({"Accept": "application/json"}, Secret("0123456789" * 4))
+    assert len(with_key) == len(list(with_key)) == 2
+    without = RequestHeaders({"Accept": "application/json"})
+    assert len(without) == len(list(without)) == 1
