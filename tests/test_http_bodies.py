@@ -5,16 +5,20 @@ compressed success is bounded after decompression, over all its reads (a small c
 body that inflates past the limit is refused; one that inflates to exactly the limit, or
 is declared at exactly the limit and stays under it, is read);
 an error answer (400 included) is cut at ``ERROR_BODY_BYTES`` rather than refused;
-cookies never reach the answer's headers; and ``RequestHeaders`` is a mapping whose
-length counts the key's header.
+cookies never reach the answer's headers; ``RequestHeaders`` is a mapping whose
+length counts the key's header; the aiohttp session is made with the connection limits,
+timeout, cookie jar and decompression the settings ask for; and a session stays on the
+event loop it first ran on.
 """
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import os
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -117,3 +121,35 @@ def test_request_headers_count_the_keys_header_as_one_of_them() -> None:
     assert len(with_key) == len(list(with_key)) == 2
     without = RequestHeaders({"Accept": "application/json"})
     assert len(without) == len(list(without)) == 1
+
+
+@pytest.mark.parametrize("force_close", [False, True])
+async def test_the_aiohttp_session_follows_the_settings(force_close: bool) -> None:
+    limits = ConnectionLimits(max_connections=3, keepalive_timeout=7.0,
+                              force_close=force_close)
+    http = HttpSession(timeout=Timeout(total=9, connect=2, read=4), limits=limits)
+    try:
+        session = http._get_session()
+        connector = session.connector
+        assert isinstance(connector, aiohttp.TCPConnector)
+        assert (connector.limit, connector.limit_per_host, connector.force_close) == (
+            3, 0, force_close)
+        assert session.timeout == aiohttp.ClientTimeout(total=9, connect=2, sock_read=4)
+        assert isinstance(session.cookie_jar, aiohttp.DummyCookieJar)
+        assert session.auto_decompress is True
+    finally:
+        await http.aclose()
+
+
+def test_a_session_refuses_a_second_event_loop() -> None:
+    http = HttpSession(timeout=Timeout(total=5), limits=ConnectionLimits())
+    refused = URL("http://127.0.0.1:1/")
+    first = asyncio.new_event_loop()
+    try:
+        with pytest.raises(errors.ConnectError):
+            first.run_until_complete(http.request("GET", refused, headers={}))
+        with pytest.raises(errors.EventLoopError, match="another event loop"):
+            asyncio.run(http.request("GET", refused, headers={}))
+        first.run_until_complete(http.aclose())
+    finally:
+        first.close()
