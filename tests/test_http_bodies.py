@@ -134,6 +134,7 @@ async def test_the_aiohttp_session_follows_the_settings(force_close: bool) -> No
         assert isinstance(connector, aiohttp.TCPConnector)
         assert (connector.limit, connector.limit_per_host, connector.force_close) == (
             3, 0, force_close)
+        assert connector._keepalive_timeout == (None if force_close else 7.0)
         assert session.timeout == aiohttp.ClientTimeout(total=9, connect=2, sock_read=4)
         assert isinstance(session.cookie_jar, aiohttp.DummyCookieJar)
         assert session.auto_decompress is True
