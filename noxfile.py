@@ -97,11 +97,11 @@ def _modules(patterns: list[str]) -> list[str]:
 def mutation(session: nox.Session) -> None:
     """Mutation testing of the core modules with mutmut (slow: not in CI).
 
-    ``nox -s mutation -- pure`` runs one group of modules (``MUTATION_GROUPS``: pure,
-    values, transport-http, transport-json2, transport-protocols, resilience,
-    resilience-pipeline, client, orm-loading, orm-records, bulk-api, bulk-engine,
-    bulk-rows),
-    each sized for under 30 minutes on 2 cores; mutant name patterns work too
+    ``nox -s mutation -- pure`` runs one group (``MUTATION_GROUPS``: pure, values,
+    transport-http, transport-json2, transport-protocols, resilience,
+    resilience-pipeline, resilience-retry-loop, client, client-init, orm-loading,
+    orm-records, bulk-api, bulk-engine, bulk-rows), each sized for under 30 minutes on 2
+    cores; mutant name patterns work too
     (``nox -s mutation -- "odoo_async.bulk.plan.*"``); no argument runs them all (about
     8,900 mutants: hours). The surviving mutants are written to ``mutation/survivors.txt``
     and the score to ``mutation/SCORE.md`` (see CONTRIBUTING.md).
