@@ -62,7 +62,9 @@ MUTATION_GROUPS: dict[str, tuple[str, ...]] = {
     "client": ("client.x_*", "client.x\u01c1Client\u01c1[!_]*",
                "client.x\u01c1Client\u01c1_[!_]*", "client.x\u01c1Client\u01c1__repr__*"),
     "client-init": _methods("client", "Client", "__init__"),
-    "orm-loading": ("orm.cache", "orm.loader", "orm.changes", "orm.env", "orm.metadata"),
+    "orm-cache": ("orm.cache", "orm.changes", "orm.env"),
+    "orm-loader": ("orm.loader",),
+    "orm-metadata": ("orm.metadata",),
     "orm-records": ("orm.recordset", "orm.query", "orm.model", "orm.spec", "orm.fetchplan",
                     "orm.methods"),
     "bulk-api": ("bulk.api",),
@@ -99,9 +101,9 @@ def mutation(session: nox.Session) -> None:
 
     ``nox -s mutation -- pure`` runs one group (``MUTATION_GROUPS``: pure, values,
     transport-http, transport-json2, transport-protocols, resilience,
-    resilience-pipeline, resilience-retry-loop, client, client-init, orm-loading,
-    orm-records, bulk-api, bulk-engine, bulk-rows), each sized for under 30 minutes on 2
-    cores; mutant name patterns work too
+    resilience-pipeline, resilience-retry-loop, client, client-init, orm-cache,
+    orm-loader, orm-metadata, orm-records, bulk-api, bulk-engine, bulk-rows), each sized
+    for under 30 minutes on 2 cores; mutant name patterns work too
     (``nox -s mutation -- "odoo_async.bulk.plan.*"``); no argument runs them all (about
     8,900 mutants: hours). The surviving mutants are written to ``mutation/survivors.txt``
     and the score to ``mutation/SCORE.md`` (see CONTRIBUTING.md).
