@@ -5,7 +5,8 @@ compressed success is bounded after decompression, over all its reads (a small c
 body that inflates past the limit is refused; one that inflates to exactly the limit, or
 is declared at exactly the limit and stays under it, is read);
 an error answer (400 included) is cut at ``ERROR_BODY_BYTES`` rather than refused;
-cookies never reach the answer's headers; ``RequestHeaders`` is a mapping whose
+cookies never reach the answer's headers; no answer within the total timeout is a
+``RequestTimeoutError`` naming the call; ``RequestHeaders`` is a mapping whose
 length counts the key's header; the aiohttp session is made with the connection limits,
 timeout, cookie jar and decompression the settings ask for; and a session stays on the
 event loop it first ran on.
@@ -47,7 +48,12 @@ ROUTES = {
 
 @pytest.fixture
 async def server() -> AsyncIterator[URL]:
+    released = asyncio.Event()
+
     async def answer(request: web.Request) -> web.Response:
+        if request.path == "/hang":
+            await released.wait()  # no answer until the test is over
+            return web.Response()
         status, body, headers = ROUTES[request.path]
         return web.Response(status=status, body=body, headers=headers)
 
@@ -58,6 +64,7 @@ async def server() -> AsyncIterator[URL]:
     try:
         yield URL(str(test_server.make_url("/")))
     finally:
+        released.set()
         await test_server.close()
 
 
@@ -154,3 +161,15 @@ def test_a_session_refuses_a_second_event_loop() -> None:
         first.run_until_complete(http.aclose())
     finally:
         first.close()
+
+
+async def test_no_answer_within_the_total_timeout_is_a_request_timeout(server: URL) -> None:
+    session = HttpSession(timeout=Timeout(total=0.1), limits=ConnectionLimits())
+    try:
+        with pytest.raises(errors.RequestTimeoutError) as caught:
+            await session.request("GET", server.with_path("/hang"), headers={},
+                                  model="res.partner", odoo_method="search")
+    finally:
+        await session.aclose()
+    assert (caught.value.message, caught.value.model, caught.value.method) == (
+        "no answer within the timeout", "res.partner", "search")

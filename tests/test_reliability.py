@@ -363,6 +363,8 @@ async def test_closing_with_calls_in_flight_is_no_server_failure(fake_odoo: Fake
     await odoo.close()
     read_error, *write_errors = await asyncio.gather(read, *writes, return_exceptions=True)
     assert isinstance(read_error, errors.ClientClosedError)
+    assert (read_error.message, read_error.interrupted) == (
+        "the client was closed while the call was in flight", True)
     for write_error in write_errors:
         assert isinstance(write_error, errors.OutcomeUnknownError)
         assert isinstance(write_error.__cause__, errors.ClientClosedError)

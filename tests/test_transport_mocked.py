@@ -13,6 +13,7 @@ from aioresponses import aioresponses
 from yarl import URL
 
 from odoo_async import Client, errors
+from odoo_async.transport import http as http_transport
 from tests.conftest import API_KEY
 
 BASE = "https://odoo.example.com"
@@ -82,19 +83,31 @@ async def test_aiohttp_failures_are_mapped(
     assert "(res.partner/search)" in str(caught.value)
 
 
+class _Stopwatch:
+    """Stands for the ``time`` module in the transport: a call that takes 250 ms."""
+
+    def __init__(self) -> None:
+        self._readings = iter([100.0, 100.25])
+
+    def perf_counter(self) -> float:
+        return next(self._readings)
+
+
 async def test_one_debug_line_per_call(
-    mock_http: aioresponses, caplog: pytest.LogCaptureFixture
+    mock_http: aioresponses, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     mock_http.post(SEARCH, payload=[1, 2, 3])
     caplog.set_level(logging.DEBUG, logger="odoo_async")
+    monkeypatch.setattr(http_transport, "time", _Stopwatch())
     async with Client(BASE, API_KEY, retry=False) as odoo:
         await odoo.call("res.partner", "search", domain=[])
     [record] = [r for r in caplog.records if r.name.startswith("odoo_async")]
     assert record.levelno == logging.DEBUG
-    assert record.getMessage().startswith("POST res.partner/search -> 200 in ")
-    assert record.getMessage().endswith("ms, 9 bytes")
-    assert record.__dict__["odoo_model"] == "res.partner"
-    assert record.__dict__["response_bytes"] == 9
+    assert record.getMessage() == "POST res.partner/search -> 200 in 250.0 ms, 9 bytes"
+    assert {key: record.__dict__[key] for key in (
+        "odoo_model", "odoo_method", "http_status", "duration_ms", "response_bytes")} == {
+        "odoo_model": "res.partner", "odoo_method": "search", "http_status": 200,
+        "duration_ms": 250.0, "response_bytes": 9}
     assert "domain" not in record.getMessage()  # no bodies in logs
 
 
