@@ -7,7 +7,8 @@ is declared at exactly the limit and stays under it, is read);
 an error answer (400 included) is cut at ``ERROR_BODY_BYTES`` rather than refused;
 cookies never reach the answer's headers; no answer within the total timeout is a
 ``RequestTimeoutError`` naming the call; ``RequestHeaders`` is a mapping whose
-length counts the key's header; the aiohttp session is made with the connection limits,
+length counts the key's header; a GET dropped on a reused connection is sent again
+unless ``resend_idempotent=False``; the aiohttp session is made with the connection limits,
 timeout, cookie jar and decompression the settings ask for; and a session stays on the
 event loop it first ran on.
 """
@@ -174,3 +175,52 @@ async def test_no_answer_within_the_total_timeout_is_a_request_timeout(server: U
         await session.aclose()
     assert (caught.value.message, caught.value.model, caught.value.method) == (
         "no answer within the timeout", "res.partner", "search")
+
+
+class _DropsTheSecondRequest:
+    """A raw HTTP/1.1 server: the first connection answers one GET with keep-alive, then
+    closes without answering the next request sent on it; later connections answer."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        first, answered = self.connections == 1, False
+        try:
+            while await reader.readuntil(b"\r\n\r\n"):
+                if first and answered:
+                    return  # the request re-using this connection gets no answer
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                             b"Content-Length: 2\r\n\r\n{}")
+                await writer.drain()
+                answered = True
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+
+@pytest.mark.parametrize("resend", [True, False])
+async def test_a_get_dropped_on_a_reused_connection_is_resent_unless_told_not_to(
+        resend: bool) -> None:
+    raw = _DropsTheSecondRequest()
+    server = await asyncio.start_server(raw.serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    url = URL(f"http://127.0.0.1:{port}/web/version")
+    session = (HttpSession(timeout=Timeout(total=10), limits=ConnectionLimits()) if resend
+               else HttpSession(timeout=Timeout(total=10), limits=ConnectionLimits(),
+                                resend_idempotent=False))
+    try:
+        assert (await session.request("GET", url, headers={})).body == b"{}"
+        if resend:
+            assert (await session.request("GET", url, headers={})).body == b"{}"
+            assert raw.connections == 2
+        else:
+            with pytest.raises(errors.ConnectionLostError):
+                await session.request("GET", url, headers={})
+            assert raw.connections == 1
+    finally:
+        await session.aclose()
+        server.close()
+        await server.wait_closed()

@@ -12,11 +12,19 @@ import pytest
 import trustme
 from yarl import URL
 
-from odoo_async import Client, Json2Transport, JsonRpcTransport, XmlRpcTransport
+from odoo_async import (
+    Client,
+    ConnectionLimits,
+    Json2Transport,
+    JsonRpcTransport,
+    Timeout,
+    XmlRpcTransport,
+)
 from odoo_async.errors import ConnectError
 from odoo_async.secret import Secret
 from odoo_async.testing import FakeOdoo
 from odoo_async.transport.base import Transport
+from odoo_async.transport.http import HttpSession
 
 PROTOCOLS = ("json2", "jsonrpc", "xmlrpc", "auto")
 
@@ -95,3 +103,13 @@ async def test_a_context_trusting_another_authority_is_refused(https_fake: FakeO
     async with _client(https_fake, "jsonrpc", ssl=other) as odoo:
         with pytest.raises(ConnectError, match="TLS certificate verification failed"):
             await _names(odoo)
+
+
+async def test_a_session_built_directly_verifies_by_default(https_fake: FakeOdoo) -> None:
+    session = HttpSession(timeout=Timeout(total=10), limits=ConnectionLimits())
+    try:
+        with pytest.raises(ConnectError, match="TLS certificate verification failed"):
+            await session.request("GET", URL(https_fake.url) / "web" / "version", headers={})
+    finally:
+        await session.aclose()
+    assert https_fake.executed.total() == 0
