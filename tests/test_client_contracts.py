@@ -219,9 +219,11 @@ def test_an_unsendable_default_context_value_is_named_as_the_context() -> None:
 
 
 async def test_with_api_key_gives_a_twin_with_the_same_settings(fake_odoo: FakeOdoo) -> None:
-    admin = Client(fake_odoo.url, fake_odoo.api_key, timeout=7, user_agent="sync-job/1")
+    admin = Client(fake_odoo.url, fake_odoo.api_key, fake_odoo.database, timeout=7,
+                   user_agent="sync-job/1")
     async with admin, admin.with_api_key(fake_odoo.bot_api_key) as bot:
-        assert (bot.url, bot.database, bot.timeout) == (admin.url, None, Timeout(total=7))
+        assert (bot.url, bot.database, bot.timeout) == (
+            admin.url, fake_odoo.database, Timeout(total=7))
         assert (await bot.whoami())["uid"] != (await admin.whoami())["uid"]
 
 

@@ -1,14 +1,14 @@
-"""How ``HttpSession`` reads an answer's body and headers, exactly.
+"""How ``HttpSession`` reads an answer and is set up, exactly.
 
 Pinned here: a success declared over ``max_answer_bytes`` is refused naming its size; a
 compressed success is bounded after decompression, over all its reads (a small compressed
 body that inflates past the limit is refused; one that inflates to exactly the limit, or
-is declared at exactly the limit and stays under it, is read);
-an error answer (400 included) is cut at ``ERROR_BODY_BYTES`` rather than refused;
-cookies never reach the answer's headers; no answer within the total timeout is a
-``RequestTimeoutError`` naming the call; ``RequestHeaders`` is a mapping whose
-length counts the key's header; a GET dropped on a reused connection is sent again
-unless ``resend_idempotent=False``; the aiohttp session is made with the connection limits,
+is declared at exactly the limit and stays under it, is read); an error answer (400
+included) is cut at ``ERROR_BODY_BYTES`` rather than refused; cookies never reach the
+answer's headers, nor a secret URL its ``url``; no answer within the total timeout is a
+``RequestTimeoutError`` naming the call; ``RequestHeaders`` is a mapping whose length
+counts the key's header; a GET dropped on a reused connection is sent again unless
+``resend_idempotent=False``; the aiohttp session is made with the connection limits,
 timeout, cookie jar and decompression the settings ask for; and a session stays on the
 event loop it first ran on.
 """
@@ -121,6 +121,16 @@ async def test_an_error_answer_is_cut_not_refused_from_400_on(server: URL) -> No
 async def test_cookies_never_reach_the_answers_headers(server: URL) -> None:
     answer = await get(server, "/cookie", limit=2000)
     assert (answer.status, answer.url) == (500, str(server.with_path("/cookie")))
+
+
+async def test_an_answer_to_a_secret_url_does_not_show_it(server: URL) -> None:
+    session = HttpSession(timeout=Timeout(total=10), limits=ConnectionLimits())
+    try:
+        answer = await session.request("GET", Secret(str(server.with_path("/cookie"))),
+                                       headers={})
+    finally:
+        await session.aclose()
+    assert (answer.status, answer.url) == (500, "(a secret URL)")
     assert "Set-Cookie" not in answer.headers
     assert answer.headers["X-Trace"] == "t1"
 
@@ -137,6 +147,7 @@ async def test_the_aiohttp_session_follows_the_settings(force_close: bool) -> No
     limits = ConnectionLimits(max_connections=3, keepalive_timeout=7.0,
                               force_close=force_close)
     http = HttpSession(timeout=Timeout(total=9, connect=2, read=4), limits=limits)
+    assert http.closed is False
     try:
         session = http._get_session()
         connector = session.connector
@@ -149,6 +160,7 @@ async def test_the_aiohttp_session_follows_the_settings(force_close: bool) -> No
         assert session.auto_decompress is True
     finally:
         await http.aclose()
+    assert http.closed is True
 
 
 def test_a_session_refuses_a_second_event_loop() -> None:
