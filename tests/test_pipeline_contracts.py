@@ -1,16 +1,18 @@
 """Contracts of the resilience pipeline seen through a client.
 
 Pinned here: a half-open probe that fails reopens the circuit (the probe's error reaches
-the breaker); the calls that get an answer count in the breaker's failure rate; a call the circuit
-refuses counts as failed; the retry warning of a request that is no call says
-"request"; a call
-whose outcome is unknown is judged by the failure behind it; and decorrelated jitter grows
-each wait from the previous one, the first from nothing.
+the breaker); the calls that get an answer count in the breaker's failure rate; a call
+the circuit refuses counts as failed; the retry warning of a request that is no call says
+"request"; a call whose outcome is unknown is judged by the failure behind it; every
+write of unknown outcome is counted and names its call; decorrelated jitter grows each
+wait from the previous one, the first from nothing; and limits of the wrong kind are
+refused by name.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
 
@@ -123,3 +125,26 @@ async def test_the_retry_warning_of_a_request_that_is_no_call_says_request(
             assert (await odoo.version())["version_info"][0] == 19
     assert caplog.messages == [
         "retrying request after ServiceUnavailableError (HTTP 503) (attempt 2 of 5) in 0.50 s"]
+
+
+async def test_every_write_of_unknown_outcome_is_counted_and_names_its_call(
+        faulty: FakeOdoo) -> None:
+    faulty.faults.queue(StatusAfterExecute(503), StatusAfterExecute(503),
+                        match="res.partner/create")
+    async with Client(faulty.url, faulty.api_key, breaker=False,
+                      clock=ManualClock(autojump=True)) as odoo:
+        assert odoo.stats.peak_in_flight == 0
+        for name in ("Once", "Twice"):
+            with pytest.raises(errors.OutcomeUnknownError) as caught:
+                await odoo.call("res.partner", "create", vals_list=[{"name": name}])
+            assert (caught.value.model, caught.value.method) == ("res.partner", "create")
+        assert (odoo.stats.outcome_unknown, odoo.stats.peak_in_flight) == (2, 1)
+
+
+@pytest.mark.parametrize("build", [
+    lambda: Client("https://h", "k" * 40, max_in_flight=2.5),  # type: ignore[arg-type]
+    lambda: RetryPolicy(deadline="30")])  # type: ignore[arg-type]
+def test_a_limit_that_is_not_a_number_of_the_right_kind_is_refused(build: Any) -> None:
+    with pytest.raises(ValueError, match=r"must be (an int >= 1|a positive number or None), "
+                                         r"got (2\.5|'30')$"):
+        build()
