@@ -2,7 +2,7 @@
 
 Pinned here: ``max_attempts`` takes ints only; a deadline under a second is a deadline;
 ``never_ran_statuses`` takes int HTTP error statuses from 400 to 599, and refuses
-anything else by name.
+anything else by name; idempotent method names are non-empty strings.
 """
 
 from __future__ import annotations
@@ -34,3 +34,10 @@ def test_anything_else_among_never_ran_statuses_is_refused(status: Any) -> None:
     with pytest.raises(ValueError, match=r"^never_ran_statuses must hold HTTP error "
                                          rf"statuses, got {status!r}$"):
         RetryPolicy(never_ran_statuses={status})
+
+
+@pytest.mark.parametrize("name", ["", 5])
+def test_an_idempotent_method_name_must_be_a_non_empty_string(name: Any) -> None:
+    with pytest.raises(TypeError, match=rf"^method names must be non-empty strings, "
+                                        rf"got {name!r}$"):
+        RetryPolicy(idempotent_methods={name})
