@@ -50,7 +50,8 @@ def _methods(module: str, cls: str, *names: str) -> tuple[str, ...]:
 MUTATION_GROUPS: dict[str, tuple[str, ...]] = {
     "pure": ("domain", "command", "errors", "_json", "config", "secret"),
     "values": ("values",),
-    "transport-http": ("transport.http",),
+    "transport-http": ("transport.http.x\u01c1HttpSession\u01c1*",),
+    "transport-http-parts": ("transport.http.x_*", "transport.http.x\u01c1RequestHeaders\u01c1*"),
     "transport-json2": ("transport.json2",),
     "transport-protocols": ("transport.legacy", "transport.auto", "transport.once",
                             "transport.base"),
@@ -100,7 +101,7 @@ def mutation(session: nox.Session) -> None:
     """Mutation testing of the core modules with mutmut (slow: not in CI).
 
     ``nox -s mutation -- pure`` runs one group (``MUTATION_GROUPS``: pure, values,
-    transport-http, transport-json2, transport-protocols, resilience,
+    transport-http, transport-http-parts, transport-json2, transport-protocols, resilience,
     resilience-pipeline, resilience-retry-loop, client, client-init, orm-cache,
     orm-loader, orm-metadata, orm-records, bulk-api, bulk-engine, bulk-rows), each sized
     for under 30 minutes on 2 cores; mutant name patterns work too
