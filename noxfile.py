@@ -46,7 +46,7 @@ def _methods(module: str, cls: str, *names: str) -> tuple[str, ...]:
 
 # Groups sized to run in under 30 minutes each on 2 cores (see mutation/README.md): a
 # module name stands for all its mutants; a module whose mutants all select most of the
-# suite is split by function (run both halves in one checkout for its whole row).
+# suite is split by method (run both halves in one checkout for its whole row).
 MUTATION_GROUPS: dict[str, tuple[str, ...]] = {
     "pure": ("domain", "command", "errors", "_json", "config", "secret"),
     "values": ("values",),
@@ -90,10 +90,9 @@ def _mutant_patterns(names: list[str]) -> list[str]:
 def _modules(patterns: list[str]) -> list[str]:
     """The modules the patterns select mutants of (for the report); none when one of them
     is not a module or function pattern (a mutant's own name, say)."""
-    modules = [pattern.rpartition(".")[0] for pattern in patterns]
     if not all(pattern.startswith("odoo_async.") and "*" in pattern for pattern in patterns):
         return []
-    return list(dict.fromkeys(modules))
+    return list(dict.fromkeys(pattern.rpartition(".")[0] for pattern in patterns))
 
 
 @nox.session(python="3.11")
