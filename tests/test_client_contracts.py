@@ -8,8 +8,10 @@ the client's ``naive_datetimes_are_utc``); ``Client.register_extension`` buildin
 methods; the closed client's message; the event-loop check on any transport;
 ``check_calls`` making only documented read-only calls repeatable, never over an explicit
 ``idempotent=False``; the timeout type message; the User-Agent length bound; the record
-cache's default bound; the clear-text warning (the caller's line, and the log); and
-``with_api_key`` (a twin with the same settings, on the built-in transports only).
+cache's default bound; the clear-text warning (the caller's line, and the log);
+``with_api_key`` (a twin with the same settings, on the built-in transports only); the
+default breaker on the client's clock; a new client not closed; and the base URL's
+refusals.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import attrs
 import pytest
 
 from odoo_async import Client, RetryPolicy, Timeout, errors
-from odoo_async.resilience import ManualClock
+from odoo_async.resilience import BreakerState, ManualClock
 from odoo_async.testing import FakeOdoo, MockTransport, ResetAfterExecute
 from tests.conftest import API_KEY
 from tests.support.scripted import ScriptedOdoo
@@ -231,3 +233,39 @@ def test_with_api_key_needs_a_built_in_transport() -> None:
     client = Client(URL, API_KEY, transport=MockTransport(lambda call: []))
     with pytest.raises(RuntimeError, match=r"^with_api_key\(\) needs a client on one of"):
         client.with_api_key("k" * 40)
+
+
+# -- the default breaker, closing, the base URL --------------------------------------------
+
+
+async def test_the_default_breaker_runs_on_the_clients_clock() -> None:
+    def refuse(call: object) -> object:
+        raise errors.ConnectError("refused")
+
+    clock = ManualClock()
+    client = Client(URL, API_KEY, retry=False, clock=clock, transport=MockTransport(refuse))
+    breaker = client.breaker
+    assert breaker is not None
+    for _ in range(breaker.failure_threshold):
+        with pytest.raises(errors.ConnectError):
+            await client.call("res.partner", "search")
+    states = [breaker.state]
+    clock.tick(breaker.recovery_time)
+    states.append(breaker.state)
+    assert states == [BreakerState.OPEN, BreakerState.HALF_OPEN]
+
+
+def test_a_new_client_is_not_closed() -> None:
+    assert Client(URL, API_KEY).closed is False
+
+
+def test_a_base_url_that_is_not_http_is_refused_naming_it() -> None:
+    with pytest.raises(ValueError, match=r"^invalid server URL") as refused:
+        Client("ftp://odoo.example.com", API_KEY)
+    assert str(refused.value) == ("invalid server URL 'ftp://odoo.example.com': expected "
+                                  "http(s)://host[:port][/prefix]")
+
+
+def test_a_base_url_with_a_user_and_no_password_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"^the server URL must not carry credentials"):
+        Client("https://user@odoo.example.com", API_KEY)
