@@ -68,6 +68,14 @@ def _fail_validation(call: Call) -> None:
 
 
 @pytest.fixture
+async def odoo_client(fake_odoo: FakeOdoo) -> AsyncIterator[Client]:
+    """A client on the fake, one attempt per call (no retries, no breaker)."""
+    async with Client(fake_odoo.url, fake_odoo.api_key, retry=False,
+                      breaker=False) as client:
+        yield client
+
+
+@pytest.fixture
 async def faulty() -> AsyncIterator[FakeOdoo]:
     """A fake Odoo with no pool limit (fault plans decide what fails) and a method
     ``res.partner/fail_validation`` that always answers a 422 ValidationError."""

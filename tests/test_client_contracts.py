@@ -155,24 +155,19 @@ def test_a_client_on_any_transport_refuses_a_second_event_loop() -> None:
 # -- check_calls and repeating -----------------------------------------------------------
 
 
-async def test_check_calls_never_makes_a_write_repeatable(fake_odoo: FakeOdoo) -> None:
+@pytest.mark.parametrize(("method", "params"), [
+    ("create", {"vals_list": [{"name": "Once"}]}),  # a write
+    ("search_count", {"domain": [], "idempotent": False}),  # read-only, said not to repeat
+], ids=["write", "explicit-idempotent-false"])
+async def test_check_calls_repeats_neither_a_write_nor_a_call_said_not_idempotent(
+        fake_odoo: FakeOdoo, method: str, params: dict[str, Any]) -> None:
     async with Client(fake_odoo.url, fake_odoo.api_key, check_calls=True,
                       clock=ManualClock(autojump=True)) as odoo:
         await odoo.introspect()
-        fake_odoo.faults.queue(ResetAfterExecute(), match="res.partner/create")
+        fake_odoo.faults.queue(ResetAfterExecute(), match=f"res.partner/{method}")
         with pytest.raises(errors.OutcomeUnknownError):
-            await odoo.call("res.partner", "create", vals_list=[{"name": "Once"}])
-        assert fake_odoo.executed["res.partner/create"] == 1
-
-
-async def test_check_calls_keeps_an_explicit_idempotent_false(fake_odoo: FakeOdoo) -> None:
-    async with Client(fake_odoo.url, fake_odoo.api_key, check_calls=True,
-                      clock=ManualClock(autojump=True)) as odoo:
-        await odoo.introspect()
-        fake_odoo.faults.queue(ResetAfterExecute(), match="res.partner/search_count")
-        with pytest.raises(errors.OutcomeUnknownError):
-            await odoo.call("res.partner", "search_count", domain=[], idempotent=False)
-        assert fake_odoo.executed["res.partner/search_count"] == 1
+            await odoo.call("res.partner", method, **params)
+        assert fake_odoo.executed[f"res.partner/{method}"] == 1
 
 
 # -- construction: timeout, header values, cache bound, the clear-text warning ----------

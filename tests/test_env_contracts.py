@@ -25,7 +25,6 @@ What these tests pin:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -53,14 +52,6 @@ def fresh_metadata(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test starts with no field metadata shared by earlier clients of the process,
     so that its counts of ``fields_get`` calls are its own."""
     monkeypatch.setattr(env_module, "_METADATA", {})
-
-
-@pytest.fixture
-async def odoo_client(fake_odoo: FakeOdoo) -> AsyncIterator[Client]:
-    """A client on the fake, one attempt per call (no retries, no breaker)."""
-    async with Client(fake_odoo.url, fake_odoo.api_key, retry=False,
-                      breaker=False) as client:
-        yield client
 
 
 

@@ -19,6 +19,8 @@ import asyncio
 import gzip
 import os
 from collections.abc import AsyncIterator
+from contextlib import aclosing
+from typing import Any
 
 import aiohttp
 import pytest
@@ -70,12 +72,9 @@ async def server() -> AsyncIterator[URL]:
 
 
 async def get(server: URL, path: str, *, limit: int) -> HttpAnswer:
-    session = HttpSession(timeout=Timeout(total=10),
-                          limits=ConnectionLimits(max_answer_bytes=limit))
-    try:
+    async with aclosing(HttpSession(timeout=Timeout(total=10),
+                                    limits=ConnectionLimits(max_answer_bytes=limit))) as session:
         return await session.request("GET", server.with_path(path), headers={})
-    finally:
-        await session.aclose()
 
 
 async def test_a_success_declared_over_the_limit_is_refused_naming_its_size(
@@ -124,12 +123,10 @@ async def test_cookies_never_reach_the_answers_headers(server: URL) -> None:
 
 
 async def test_an_answer_to_a_secret_url_does_not_show_it(server: URL) -> None:
-    session = HttpSession(timeout=Timeout(total=10), limits=ConnectionLimits())
-    try:
+    async with aclosing(HttpSession(timeout=Timeout(total=10),
+                                    limits=ConnectionLimits())) as session:
         answer = await session.request("GET", Secret(str(server.with_path("/cookie"))),
                                        headers={})
-    finally:
-        await session.aclose()
     assert (answer.status, answer.url) == (500, "(a secret URL)")
     assert "Set-Cookie" not in answer.headers
     assert answer.headers["X-Trace"] == "t1"
@@ -178,13 +175,11 @@ def test_a_session_refuses_a_second_event_loop() -> None:
 
 
 async def test_no_answer_within_the_total_timeout_is_a_request_timeout(server: URL) -> None:
-    session = HttpSession(timeout=Timeout(total=0.1), limits=ConnectionLimits())
-    try:
+    async with aclosing(HttpSession(timeout=Timeout(total=0.1),
+                                    limits=ConnectionLimits())) as session:
         with pytest.raises(errors.RequestTimeoutError) as caught:
             await session.request("GET", server.with_path("/hang"), headers={},
                                   model="res.partner", odoo_method="search")
-    finally:
-        await session.aclose()
     assert (caught.value.message, caught.value.model, caught.value.method) == (
         "no answer within the timeout", "res.partner", "search")
 
@@ -220,9 +215,8 @@ async def test_a_get_dropped_on_a_reused_connection_is_resent_unless_told_not_to
     server = await asyncio.start_server(raw.serve, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     url = URL(f"http://127.0.0.1:{port}/web/version")
-    session = (HttpSession(timeout=Timeout(total=10), limits=ConnectionLimits()) if resend
-               else HttpSession(timeout=Timeout(total=10), limits=ConnectionLimits(),
-                                resend_idempotent=False))
+    options: dict[str, Any] = {} if resend else {"resend_idempotent": False}  # default: resend
+    session = HttpSession(timeout=Timeout(total=10), limits=ConnectionLimits(), **options)
     try:
         assert (await session.request("GET", url, headers={})).body == b"{}"
         if resend:

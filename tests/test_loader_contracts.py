@@ -61,14 +61,6 @@ class RefuseIds:
         return await execute()
 
 
-@pytest.fixture
-async def odoo_client(fake_odoo: FakeOdoo) -> AsyncIterator[Client]:
-    """A client on the fake, one attempt per call (no retries, no breaker)."""
-    async with Client(fake_odoo.url, fake_odoo.api_key, retry=False,
-                      breaker=False) as client:
-        yield client
-
-
 @attrs.frozen
 class Company:
     """A company with one active and one archived contact."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Any
 
 import pytest
@@ -106,10 +107,8 @@ async def test_a_context_trusting_another_authority_is_refused(https_fake: FakeO
 
 
 async def test_a_session_built_directly_verifies_by_default(https_fake: FakeOdoo) -> None:
-    session = HttpSession(timeout=Timeout(total=10), limits=ConnectionLimits())
-    try:
+    async with aclosing(HttpSession(timeout=Timeout(total=10),
+                                    limits=ConnectionLimits())) as session:
         with pytest.raises(ConnectError, match="TLS certificate verification failed"):
             await session.request("GET", URL(https_fake.url) / "web" / "version", headers={})
-    finally:
-        await session.aclose()
     assert https_fake.executed.total() == 0
